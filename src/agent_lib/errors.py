@@ -1,0 +1,55 @@
+"""One exception tree for everything agent_lib raises on purpose.
+
+Every message says what is wrong, where (the field, parameter or resource), and what to do about
+it, so a notebook cell or a CI log is enough to fix the problem without reading our source.
+
+    AgentLibError
+    ├── SpecError          an agent spec (agent.yml / notebook overrides) is invalid
+    ├── ParamsError        a notebook parameter has a bad value
+    ├── WorkspaceError     no workspace could be selected or reached
+    ├── EmulatorError      the embedded emulated workspace failed to start or stop
+    └── SupervisorError    an agent turn failed (service error, stream error, failed response)
+"""
+
+from __future__ import annotations
+
+
+class AgentLibError(Exception):
+    """Root of the errors agent_lib raises deliberately."""
+
+
+class SpecError(AgentLibError, ValueError):
+    """The agent spec is invalid; the message names the field and the fix."""
+
+    def __init__(self, field: str, problem: str, fix: str) -> None:
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"agent spec field '{field}': {problem}. Fix: {fix}")
+
+
+class ParamsError(AgentLibError, ValueError):
+    """A notebook parameter is invalid; the message names it, its value and the expected form."""
+
+    def __init__(self, name: str, value: object, expected: str) -> None:
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"notebook parameter '{name}' = {value!r} is invalid: expected {expected}")
+
+
+class WorkspaceError(AgentLibError):
+    """No workspace client could be built or reached."""
+
+
+class EmulatorError(AgentLibError):
+    """The embedded emulated workspace could not start or stop."""
+
+
+class SupervisorError(AgentLibError):
+    """An agent turn failed; `cause` says which layer (http, stream, response, tool)."""
+
+    def __init__(self, message: str, *, cause: str = "response", status: int | None = None) -> None:
+        self.cause = cause
+        self.status = status
+        super().__init__(message)
