@@ -1,0 +1,1 @@
+"""Shared machinery of the emulated workspace: store, errors, identities, access checks, state."""

@@ -1,0 +1,70 @@
+"""The emulator's FastAPI application: one router per Databricks service, Databricks' error envelope.
+
+Routers live in `agent_lib.emulator.<service>.routes` (state and rules in that service's
+`models.py`), mirroring the SDK's `databricks/sdk/service/*.py` split. `create_app` wires them to
+one `EmulatorState`; `embedded.start` and the `agent-lib emulator` command serve it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+
+from .core.deps import Caller, State
+from .core.errors import install_handlers, permission_denied
+from .core.state import WORKSPACE_ID, EmulatorState
+
+# Order matters only for documentation; each module contributes a `router`.
+SERVICES = (
+    "iam", "oauth", "catalog", "sql", "permissions", "serving", "genie", "knowledge",
+    "apps", "workspace_files", "mcp", "supervisor",
+)
+
+meta = APIRouter()
+
+
+@meta.get("/.well-known/databricks-config")
+def databricks_config(state: State) -> dict[str, str]:
+    """What the SDK reads when a client is built; with it, no 404 warning and OAuth discovery works."""
+    return {"oidc_endpoint": f"{state.host}/oidc", "workspace_id": WORKSPACE_ID, "cloud": "aws"}
+
+
+class TokenRequest(BaseModel):
+    user_name: str
+    scopes: list[str] | None = None
+
+
+@meta.post("/_emulator/reset")
+def reset(state: State, caller: Caller) -> dict[str, str]:
+    """Back to the seeded demo workspace (admins only): the tests' clean slate."""
+    if not caller.admin:
+        raise permission_denied("Only workspace admins can reset the emulated workspace.")
+    state.reset()
+    return {"status": "reset"}
+
+
+@meta.post("/_emulator/tokens")
+def mint_token(body: TokenRequest, state: State, caller: Caller) -> dict[str, str]:
+    """A token for a named user (admins only), e.g. to act as `alice@example.com` in a demo."""
+    if not caller.admin:
+        raise permission_denied("Only workspace admins can mint tokens for other users.")
+    return {"token_value": state.user_token(body.user_name, body.scopes)}
+
+
+def create_app(state: EmulatorState) -> FastAPI:
+    app = FastAPI(title="agent_lib emulated Databricks workspace", docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.emulator = state
+    install_handlers(app)
+    app.include_router(meta)
+    for service in SERVICES:
+        try:
+            module = importlib.import_module(f"agent_lib.emulator.{service}.routes")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(f"agent_lib.emulator.{service}"):
+                continue  # service not built yet
+            raise
+        app.include_router(module.router)
+    return app

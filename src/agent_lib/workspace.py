@@ -1,0 +1,120 @@
+"""Choose the workspace a notebook, job or test talks to: a real one or the embedded emulated one.
+
+Every path returns a real `databricks.sdk.WorkspaceClient`; only the host differs. Clients are
+built with a short retry budget: the SDK's default (300 s) turns a mistyped host into a five-minute
+hang at construction time, because the host-metadata probe retries refused connections.
+
+    ws = connect("emulated")                       # starts the embedded emulated workspace
+    ws = connect("profile:DEFAULT")                # ~/.databrickscfg profile
+    ws = connect("host", host="https://...")       # token from DATABRICKS_TOKEN / default auth
+    ws = connect("notebook")                       # inside a Databricks notebook
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+    from .emulator.embedded import EmulatedWorkspace
+
+RETRY_TIMEOUT_SECONDS = 10
+HTTP_TIMEOUT_SECONDS = 30
+KINDS = ("emulated", "profile:<name>", "host", "notebook")
+
+
+@dataclass
+class Workspace:
+    """A selected workspace: the SDK client, and the emulator behind it when there is one."""
+
+    client: WorkspaceClient
+    kind: str
+    emulator: EmulatedWorkspace | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> str:
+        return str(self.client.config.host)
+
+    @property
+    def is_emulated(self) -> bool:
+        return self.emulator is not None
+
+    def close(self) -> None:
+        """Stop the embedded emulator if this workspace started one; a no-op otherwise."""
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def describe(self) -> dict[str, str]:
+        """What a notebook displays: never the token."""
+        return {"workspace": self.kind, "host": self.host,
+                "user": self.client.current_user.me().user_name or ""}
+
+
+def client_for(host: str | None = None, token: str | None = None, *, profile: str | None = None,
+               retry_timeout_seconds: int = RETRY_TIMEOUT_SECONDS, **config: Any) -> WorkspaceClient:
+    """A `WorkspaceClient` with a short retry budget; errors name the host and the fix."""
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
+    if host and "://" not in host:
+        raise WorkspaceError(
+            f"workspace host {host!r} has no scheme; write it as https://<workspace-host> "
+            "(or http://127.0.0.1:<port> for an emulated workspace)"
+        )
+    kwargs: dict[str, Any] = {"retry_timeout_seconds": retry_timeout_seconds,
+                              "http_timeout_seconds": HTTP_TIMEOUT_SECONDS, **config}
+    if host:
+        kwargs["host"] = host
+    if token:
+        kwargs["token"] = token
+        kwargs["auth_type"] = "pat"
+    if profile:
+        kwargs["profile"] = profile
+    try:
+        return WorkspaceClient(config=Config(**kwargs))
+    except Exception as exc:  # the SDK raises ValueError for auth/config problems
+        where = f"profile {profile!r}" if profile else f"host {host!r}" if host else "default auth"
+        raise WorkspaceError(
+            f"could not configure a workspace client from {where}: {_scrub(str(exc), token)}. "
+            "Check the host/profile, or use workspace='emulated' to run offline."
+        ) from None
+
+
+def connect(kind: str = "emulated", *, host: str = "", state_dir: str | Path | None = ".agent_lib",
+            token: str | None = None) -> Workspace:
+    """Return the workspace named by `kind` (see the module docstring for the forms)."""
+    if kind == "emulated":
+        if host:  # an emulator already running (the pipeline runner's): token from the environment
+            return Workspace(client_for(host, token), "emulated")
+        from .emulator.embedded import start
+
+        emulator = start(state_dir)
+        return Workspace(client_for(emulator.host, emulator.token), "emulated", emulator)
+    if kind.startswith("profile:"):
+        name = kind.split(":", 1)[1].strip()
+        if not name:
+            raise WorkspaceError("workspace 'profile:' needs a profile name, e.g. 'profile:DEFAULT'")
+        return Workspace(client_for(profile=name), kind)
+    if kind == "host":
+        if not host:
+            raise WorkspaceError("workspace 'host' needs the host parameter, e.g. https://<workspace-host>")
+        return Workspace(client_for(host, token), kind)
+    if kind == "notebook":
+        return Workspace(client_for(), kind)
+    raise WorkspaceError(f"unknown workspace {kind!r}: expected one of {', '.join(KINDS)}")
+
+
+def _scrub(text: str, token: str | None) -> str:
+    return text.replace(token, "***") if token else text
