@@ -19,6 +19,7 @@ from typing import Any
 from .access import Acls, Grants
 from .identity import Identities
 from .store import Store
+from ..warehouse import Warehouse
 
 log = logging.getLogger("agent_lib.emulator")
 
@@ -51,9 +52,19 @@ class EmulatorState:
         self.acls = Acls(self.store)
         self.grants = Grants(self.store)
         self.host = ""
+        self._warehouse: Warehouse | None = None
         self.runtime: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
         self._lock = threading.RLock()
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """The SQL database (demo data, UC tables); a file beside the state file when persistent."""
+        with self._lock:
+            if self._warehouse is None:
+                path = self.config.state_path
+                self._warehouse = Warehouse(path.with_name("warehouse.db") if path else None)
+            return self._warehouse
 
     # -- identity shortcuts -------------------------------------------------------------------
     @property
@@ -110,6 +121,8 @@ class EmulatorState:
     def close(self) -> None:
         self.stop_runtime()
         self.store.close()
+        if self._warehouse is not None:
+            self._warehouse.close()
 
 
 def _seeder(service: str) -> Callable[[EmulatorState], None] | None:

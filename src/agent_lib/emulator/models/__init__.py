@@ -1,0 +1,1 @@
+"""Models behind the emulated serving endpoints: reference (default), scripted, passthrough."""
