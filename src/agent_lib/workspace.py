@@ -93,11 +93,33 @@ def client_for(host: str | None = None, token: str | None = None, *, profile: st
 
 
 def connect(kind: str = "emulated", *, host: str = "", state_dir: str | Path | None = ".agent_lib",
-            token: str | None = None) -> Workspace:
-    """Return the workspace named by `kind` (see the module docstring for the forms)."""
+            token: str | None = None, verify: bool = True,
+            retry_timeout_seconds: int = RETRY_TIMEOUT_SECONDS) -> Workspace:
+    """Return the workspace named by `kind` (see the module docstring for the forms).
+
+    With `verify` (the default) one cheap call (`current_user.me()`) proves the host and the
+    credentials work, so a notebook fails at its first step with the host named, not later.
+    """
+    workspace = _select(kind, host=host, state_dir=state_dir, token=token,
+                        retry=retry_timeout_seconds)
+    if verify:
+        try:
+            workspace.client.current_user.me()
+        except Exception as exc:
+            workspace.close()
+            raise WorkspaceError(
+                f"workspace {workspace.kind!r} at {workspace.host} did not answer: "
+                f"{_scrub(str(exc), token)}. Check the host and credentials (DATABRICKS_TOKEN, "
+                "profile), or use workspace='emulated' to run offline."
+            ) from None
+    return workspace
+
+
+def _select(kind: str, *, host: str, state_dir: str | Path | None, token: str | None,
+            retry: int) -> Workspace:
     if kind == "emulated":
         if host:  # an emulator already running (the pipeline runner's): token from the environment
-            return Workspace(client_for(host, token), "emulated")
+            return Workspace(client_for(host, token, retry_timeout_seconds=retry), "emulated")
         from .emulator.embedded import start
 
         emulator = start(state_dir)
@@ -106,13 +128,13 @@ def connect(kind: str = "emulated", *, host: str = "", state_dir: str | Path | N
         name = kind.split(":", 1)[1].strip()
         if not name:
             raise WorkspaceError("workspace 'profile:' needs a profile name, e.g. 'profile:DEFAULT'")
-        return Workspace(client_for(profile=name), kind)
+        return Workspace(client_for(profile=name, retry_timeout_seconds=retry), kind)
     if kind == "host":
         if not host:
             raise WorkspaceError("workspace 'host' needs the host parameter, e.g. https://<workspace-host>")
-        return Workspace(client_for(host, token), kind)
+        return Workspace(client_for(host, token, retry_timeout_seconds=retry), kind)
     if kind == "notebook":
-        return Workspace(client_for(), kind)
+        return Workspace(client_for(retry_timeout_seconds=retry), kind)
     raise WorkspaceError(f"unknown workspace {kind!r}: expected one of {', '.join(KINDS)}")
 
 

@@ -79,15 +79,15 @@ class EmulatorState:
         return self.identities.issue(doc["id"], scopes=scopes, kind=kind)
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def bootstrap(self) -> None:
-        """Create the admin and demo users once, then seed the demo content once."""
+    def bootstrap(self, admin_token: str | None = None) -> None:
+        """Create the admin (with `admin_token` if given) and demo users, then seed the demo, once each."""
         with self._lock:
             if self.store.get("meta", "admin") is None:
                 admin = self.identities.add_user(ADMIN_USER, "Workspace Admin", admin=True)
-                token = self.identities.issue(admin["id"])
+                token = self.identities.issue(admin["id"], token=admin_token)
                 self.store.put("meta", "admin", {"token": token, "principal_id": admin["id"]})
-                for user in DEMO_USERS:
-                    self.identities.add_user(user)
+            for user in DEMO_USERS:
+                self.identities.add_user(user)
             if self.config.seed_demo and self.store.get("meta", "demo") is None:
                 for service in DEMO_SEEDERS:
                     seed = _seeder(service)
@@ -97,14 +97,10 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Back to a freshly seeded workspace: stops live processes, keeps the admin token."""
-        token = self.store.get("meta", "admin")
+        meta = self.store.get("meta", "admin")
         self.stop_runtime()
         self.store.reset()
-        if token is not None:
-            admin = self.identities.add_user(ADMIN_USER, "Workspace Admin", admin=True)
-            self.identities.issue(admin["id"], token=token["token"])
-            self.store.put("meta", "admin", {"token": token["token"], "principal_id": admin["id"]})
-        self.bootstrap()
+        self.bootstrap(admin_token=meta["token"] if meta else None)
 
     def on_close(self, closer: Callable[[], None]) -> None:
         self._closers.append(closer)
