@@ -18,6 +18,21 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from .pipeline import RunOptions, StepFailed, run_pipeline
+
+    options = RunOptions(workspace=args.workspace, host=args.host, spec_path=args.spec,
+                         state_dir=args.state)
+    try:
+        results = run_pipeline(options)
+    except StepFailed as exc:
+        print(f"agent-lib run: {exc}", file=sys.stderr)
+        return 1
+    total = sum(r.seconds for r in results)
+    print(f"agent-lib run: {len(results)} steps passed in {total:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agent-lib", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -25,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = a free one)")
     emu.add_argument("--state", default=".agent_lib", help="folder of the SQLite state file")
     emu.set_defaults(func=_emulator)
+    run = sub.add_parser("run", help="run the main job's steps in order (offline by default)")
+    run.add_argument("--workspace", default="emulated",
+                     help="emulated (default) | profile:<name> | host | notebook")
+    run.add_argument("--host", default="", help="workspace host for --workspace host")
+    run.add_argument("--spec", default="agent.yml", help="the agent spec file")
+    run.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    run.set_defaults(func=_run)
     return parser
 
 
