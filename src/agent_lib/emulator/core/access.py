@@ -20,7 +20,8 @@ from .errors import permission_denied
 from .identity import Principal
 from .store import Store
 
-# Ordered low -> high; a grant of a level implies every level before it.
+# Ordered low -> high; a grant of a level implies every level before it. IS_OWNER is the top of the
+# types that have one (a job's or warehouse's owner can manage it).
 LEVELS: dict[str, tuple[str, ...]] = {
     "genie": ("CAN_VIEW", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"),
     "serving-endpoints": ("CAN_VIEW", "CAN_QUERY", "CAN_MANAGE"),
@@ -28,13 +29,18 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "experiments": ("CAN_READ", "CAN_EDIT", "CAN_MANAGE"),
     "knowledge-assistants": ("CAN_QUERY", "CAN_MANAGE"),
     "supervisor-agents": ("CAN_QUERY", "CAN_MANAGE"),
-    "jobs": ("CAN_VIEW", "CAN_MANAGE_RUN", "IS_OWNER", "CAN_MANAGE"),
-    "warehouses": ("CAN_VIEW", "CAN_MONITOR", "CAN_USE", "IS_OWNER", "CAN_MANAGE"),
+    "jobs": ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"),
+    "warehouses": ("CAN_VIEW", "CAN_MONITOR", "CAN_USE", "CAN_MANAGE", "IS_OWNER"),
 }
 
 _NOUN = {"genie": "Genie space", "serving-endpoints": "serving endpoint", "apps": "app",
          "experiments": "experiment", "knowledge-assistants": "knowledge assistant",
          "supervisor-agents": "supervisor agent", "jobs": "job", "warehouses": "SQL warehouse"}
+
+
+def noun(object_type: str) -> str:
+    """What error messages call an object of this type: `serving endpoint`, `Genie space`, ..."""
+    return _NOUN.get(object_type, object_type)
 
 
 def principal_key(kind: str, name: str) -> str:
@@ -136,45 +142,54 @@ class Grants:
 
     def update(self, securable_type: str, full_name: str, principal: str,
                add: list[str] | None = None, remove: list[str] | None = None) -> dict[str, Any]:
-        """PATCH semantics: add and remove privileges of one principal, keep everything else."""
+        """PATCH semantics: add and remove privileges of one principal, keep everything else.
+
+        Principal names match case-insensitively (as UC does); the first spelling is kept.
+        """
         with self.store.transaction():
             doc = self.get(securable_type, full_name)
-            privs = [p for p in doc["privileges"].get(principal, []) if p not in (remove or [])]
+            key = next((k for k in doc["privileges"] if k.lower() == principal.lower()), principal)
+            privs = [p for p in doc["privileges"].get(key, []) if p not in (remove or [])]
             privs += [p for p in (add or []) if p not in privs]
             if privs:
-                doc["privileges"][principal] = privs
+                doc["privileges"][key] = privs
             else:
-                doc["privileges"].pop(principal, None)
+                doc["privileges"].pop(key, None)
             self.put(securable_type, full_name, doc)
             return doc
 
     @staticmethod
     def _names(principal: Principal) -> set[str]:
-        return {principal.name.lower(), *(g.lower() for g in principal.groups)}
+        # Every principal of the account is in UC's built-in `account users` group.
+        return {principal.name.lower(), "account users", *(g.lower() for g in principal.groups)}
 
     def _held(self, principal: Principal, securable_type: str, full_name: str) -> set[str]:
         doc = self.get(securable_type, full_name)
         names = self._names(principal)
+        held = {p for who, ps in doc["privileges"].items() if who.lower() in names for p in ps}
         if (doc.get("owner") or "").lower() in names:
-            return {"ALL_PRIVILEGES", "MANAGE"}
-        return {p for who, ps in doc["privileges"].items() if who.lower() in names for p in ps}
+            held |= {"ALL_PRIVILEGES", "MANAGE"}
+        return held
 
     def has(self, principal: Principal, securable_type: str, full_name: str, privilege: str) -> bool:
-        """Whether the principal can use the securable for `privilege`, parents and inheritance included."""
+        """Whether the principal can use the securable for `privilege`, parents and inheritance included.
+
+        Privileges granted on a catalog or schema are inherited by everything inside it (USE_SCHEMA
+        granted on a catalog makes its schemas usable). Every parent must be usable: USE_CATALOG on
+        the catalog and USE_SCHEMA on the schema, or ALL_PRIVILEGES / ownership. ALL_PRIVILEGES
+        implies every privilege except MANAGE, as on Databricks; owners hold MANAGE too.
+        """
         if principal.admin:
             return True
         chain = _chain(securable_type.lower(), full_name)
-        # Every parent must be usable (USE_CATALOG / USE_SCHEMA), unless owned / ALL_PRIVILEGES.
-        for kind, name in chain[:-1]:
-            held = self._held(principal, kind, name)
-            if not held & {_PARENT_PRIVS.get(kind, ""), "ALL_PRIVILEGES", "MANAGE"}:
-                return False
-        # The privilege itself may be granted on the object or inherited from any parent.
-        for kind, name in chain:
-            held = self._held(principal, kind, name)
-            if privilege in held or "ALL_PRIVILEGES" in held:
-                return True
-        return False
+        inherited: set[str] = set()
+        for i, (kind, name) in enumerate(chain):
+            inherited |= self._held(principal, kind, name)
+            if i < len(chain) - 1:
+                need = _PARENT_PRIVS.get(kind)
+                if need and not inherited & {need, "ALL_PRIVILEGES"}:
+                    return False
+        return privilege in inherited or ("ALL_PRIVILEGES" in inherited and privilege != "MANAGE")
 
     def require(self, principal: Principal, securable_type: str, full_name: str, privilege: str) -> None:
         if not self.has(principal, securable_type, full_name, privilege):

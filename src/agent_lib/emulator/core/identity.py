@@ -83,7 +83,10 @@ class Identities:
         """Mint an OAuth client secret for a service principal (what an App is given)."""
         secret = "dose" + secrets.token_hex(16)
         with self.store.transaction():
-            doc = self.store.get("principal", principal_id) or {}
+            doc = self.store.get("principal", principal_id)
+            if doc is None or doc.get("kind") != "service_principal":
+                # Writing a bare {"client_secret_sha"} document would break every later listing.
+                raise KeyError(f"no service principal with id {principal_id!r}")
             doc["client_secret_sha"] = _digest(secret)
             self.store.put("principal", principal_id, doc)
         return secret
