@@ -1,0 +1,1 @@
+"""Identity and access management: SCIM users, service principals, groups and the current user."""
