@@ -1,0 +1,20 @@
+"""The demo workspace's foundation-model endpoints: pay-per-token, queryable by every user."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..core import demo_ids
+from ..core.state import ADMIN_USER
+from . import models
+
+if TYPE_CHECKING:
+    from ..core.state import EmulatorState
+
+
+def seed(state: EmulatorState) -> None:
+    for name in demo_ids.FOUNDATION_MODELS:
+        doc = models.create_endpoint(state, name, kind=models.FOUNDATION, creator=ADMIN_USER,
+                                     served_entities=[models.foundation_entity(name)])
+        # Pay-per-token endpoints are open to the workspace's users, as on Databricks.
+        state.acls.grant(models.OBJECT_TYPE, doc["id"], "group:users", "CAN_QUERY")
