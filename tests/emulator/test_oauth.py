@@ -68,6 +68,27 @@ def test_oauth_m2m_end_to_end_with_the_sdk(emulator, app_sp):
     assert principal.token_kind == "oauth" and principal.scopes == ("all-apis",)
 
 
+def test_default_auth_chain_picks_oauth_m2m(emulator, app_sp):
+    """No auth_type: the SDK's default chain finds client id + secret, as in a deployed App."""
+    _, client_id, secret = app_sp
+    w = WorkspaceClient(config=Config(host=emulator.host, client_id=client_id, client_secret=secret,
+                                      retry_timeout_seconds=5))
+    assert w.config.auth_type == "oauth-m2m"
+    assert w.current_user.me().user_name == client_id
+
+
+def test_app_environment_variables(emulator, app_sp, monkeypatch):
+    """What an App process sees: DATABRICKS_HOST / CLIENT_ID / CLIENT_SECRET and a bare client."""
+    _, client_id, secret = app_sp
+    monkeypatch.setenv("DATABRICKS_HOST", emulator.host)
+    monkeypatch.setenv("DATABRICKS_CLIENT_ID", client_id)
+    monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", secret)
+    w = WorkspaceClient()
+    assert w.config.auth_type == "oauth-m2m"
+    assert w.current_user.me().user_name == client_id
+    assert w.config.oauth_token().access_token
+
+
 def test_m2m_with_narrowed_scopes(emulator, app_sp):
     _, client_id, secret = app_sp
     w = _m2m(emulator, client_id, secret, scopes=["iam.current-user:read"])
@@ -115,7 +136,8 @@ def test_every_issued_secret_stays_valid(emulator, app_sp):
     again, second = issue_app_credentials(emulator.state, doc["id"])
     assert again == client_id and second != first
     for secret in (first, second):
-        assert _post(emulator, {"grant_type": "client_credentials"}, auth=(client_id, secret)).status_code == 200
+        resp = _post(emulator, {"grant_type": "client_credentials"}, auth=(client_id, secret))
+        assert resp.status_code == 200
 
 
 def test_secrets_are_not_stored_in_clear(emulator, app_sp):

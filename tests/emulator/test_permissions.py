@@ -150,7 +150,8 @@ def test_typed_round_trip(admin, emulator, objects, object_type):
 def test_generic_api_reaches_the_same_acl(admin, objects):
     endpoint_id = objects.create("serving-endpoints")
     admin.permissions.update("serving-endpoints", endpoint_id, access_control_list=[
-        iam.AccessControlRequest(group_name="data-scientists", permission_level=iam.PermissionLevel.CAN_QUERY)])
+        iam.AccessControlRequest(group_name="data-scientists",
+                                 permission_level=iam.PermissionLevel.CAN_QUERY)])
     typed = admin.serving_endpoints.get_permissions(endpoint_id)
     assert _direct(typed, "data-scientists") == ["CAN_QUERY"]
 
@@ -200,7 +201,8 @@ def test_same_principal_twice_in_one_request_keeps_the_higher(admin, objects):
     ep = objects.create("serving-endpoints")
     req, lvl = iam.AccessControlRequest, iam.PermissionLevel
     out = admin.permissions.update("serving-endpoints", ep, access_control_list=[
-        req(user_name=BOB, permission_level=lvl.CAN_QUERY), req(user_name=BOB, permission_level=lvl.CAN_VIEW)])
+        req(user_name=BOB, permission_level=lvl.CAN_QUERY),
+        req(user_name=BOB, permission_level=lvl.CAN_VIEW)])
     assert _direct(out, BOB) == ["CAN_QUERY"]
 
 
@@ -309,8 +311,8 @@ def test_owner_and_manage_holders_may_change(emulator, objects):
     ep = objects.create("serving-endpoints", owner=ALICE)
     alice, bob = _client(emulator, ALICE), _client(emulator, BOB)
     req, lvl = serving.ServingEndpointAccessControlRequest, serving.ServingEndpointPermissionLevel
-    alice.serving_endpoints.update_permissions(ep, access_control_list=[req(user_name=BOB,
-                                                                              permission_level=lvl.CAN_MANAGE)])
+    alice.serving_endpoints.update_permissions(ep, access_control_list=[
+        req(user_name=BOB, permission_level=lvl.CAN_MANAGE)])
     out = bob.serving_endpoints.update_permissions(ep, access_control_list=[
         req(group_name="users", permission_level=lvl.CAN_QUERY)])
     assert _direct(out, "users") == ["CAN_QUERY"]

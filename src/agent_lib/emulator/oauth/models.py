@@ -156,7 +156,8 @@ def _token_response(token: str, scopes: list[str]) -> dict[str, Any]:
             "scope": " ".join(scopes)}
 
 
-def client_credentials(state: EmulatorState, form: dict[str, str], authorization: str | None) -> dict[str, Any]:
+def client_credentials(state: EmulatorState, form: dict[str, str],
+                       authorization: str | None) -> dict[str, Any]:
     """`grant_type=client_credentials`: a token for the service principal the credentials name."""
     creds = _basic_credentials(authorization)
     if creds is None:

@@ -61,7 +61,8 @@ _PRINCIPAL_FIELDS = (("user_name", "user", "UserName"),
 
 # -- the registry -----------------------------------------------------------------------------
 
-def register_object_type(object_type: str, exists: ExistsFn, *, levels: tuple[str, ...] | None = None) -> None:
+def register_object_type(object_type: str, exists: ExistsFn, *,
+                         levels: tuple[str, ...] | None = None) -> None:
     """Let the permissions API serve `object_type`; `exists(state, object_id)` says if an object exists.
 
     `levels` (low -> high) is needed only for a type core/access.py does not list yet.
@@ -92,7 +93,8 @@ def _check_object(state: EmulatorState, object_type: str, object_id: str) -> Non
                       f"{', '.join(sorted(LEVELS))}.")
     exists = registered(object_type)
     if exists is None or not exists(state, object_id):
-        raise not_found(f"{noun(object_type)[:1].upper()}{noun(object_type)[1:]} '{object_id}' does not exist.")
+        what = noun(object_type)
+        raise not_found(f"{what[:1].upper()}{what[1:]} '{object_id}' does not exist.")
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -147,13 +149,15 @@ def _require_any_level(state: EmulatorState, caller: Principal, object_type: str
             f"{noun(object_type)} '{object_id}'.")
 
 
-def get_permissions(state: EmulatorState, caller: Principal, object_type: str, object_id: str) -> dict[str, Any]:
+def get_permissions(state: EmulatorState, caller: Principal, object_type: str,
+                    object_id: str) -> dict[str, Any]:
     _check_object(state, object_type, object_id)
     _require_any_level(state, caller, object_type, object_id)
     return object_permissions(state, object_type, object_id)
 
 
-def permission_levels(state: EmulatorState, caller: Principal, object_type: str, object_id: str) -> dict[str, Any]:
+def permission_levels(state: EmulatorState, caller: Principal, object_type: str,
+                      object_id: str) -> dict[str, Any]:
     _check_object(state, object_type, object_id)
     _require_any_level(state, caller, object_type, object_id)
     what = noun(object_type)
@@ -164,7 +168,8 @@ def permission_levels(state: EmulatorState, caller: Principal, object_type: str,
 
 # -- writes -----------------------------------------------------------------------------------
 
-def _resolve_entry(state: EmulatorState, object_type: str, index: int, entry: dict[str, Any]) -> tuple[str, str]:
+def _resolve_entry(state: EmulatorState, object_type: str, index: int,
+                   entry: dict[str, Any]) -> tuple[str, str]:
     """One `AccessControlRequest` as (principal key, level), or the error Databricks answers."""
     where = f"access_control_list[{index}]"
     named = [(f, kind, label) for f, kind, label in _PRINCIPAL_FIELDS if entry.get(f)]

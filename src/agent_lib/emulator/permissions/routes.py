@@ -29,11 +29,12 @@ class AccessControlRequest(BaseModel):
 class PermissionsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    access_control_list: list[AccessControlRequest] = []
+    access_control_list: list[AccessControlRequest] | None = None
 
 
 def _acl(body: PermissionsRequest | None) -> list[dict[str, Any]]:
-    return [e.model_dump(exclude_none=True) for e in (body.access_control_list if body else [])]
+    entries = (body.access_control_list if body else None) or []
+    return [e.model_dump(exclude_none=True) for e in entries]
 
 
 @router.get("/{request_object_type}/{request_object_id}/permissionLevels")
