@@ -285,7 +285,7 @@ def test_unsupported_type_is_400(admin):
 def test_serving_endpoint_permissions_take_the_id_not_the_name(admin, objects):
     endpoint_id = objects.create("serving-endpoints")  # the stub knows only the id
     assert admin.serving_endpoints.get_permissions(endpoint_id)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="does not exist.*endpoint id"):
         admin.serving_endpoints.get_permissions("my-endpoint-name")
 
 

@@ -54,6 +54,10 @@ _DESCRIPTIONS = {
     "IS_OWNER": "Owns the {noun}",
 }
 
+# Serving endpoint permissions are keyed by the endpoint's id; its name is the usual mistake.
+_NOT_FOUND_HINT = {"serving-endpoints": " Serving endpoint permissions take the endpoint id "
+                                        "(serving_endpoints.get(name).id), not its name."}
+
 _PRINCIPAL_FIELDS = (("user_name", "user", "UserName"),
                      ("service_principal_name", "service_principal", "ServicePrincipalName"),
                      ("group_name", "group", "GroupName"))
@@ -94,7 +98,8 @@ def _check_object(state: EmulatorState, object_type: str, object_id: str) -> Non
     exists = registered(object_type)
     if exists is None or not exists(state, object_id):
         what = noun(object_type)
-        raise not_found(f"{what[:1].upper()}{what[1:]} '{object_id}' does not exist.")
+        hint = _NOT_FOUND_HINT.get(object_type, "")
+        raise not_found(f"{what[:1].upper()}{what[1:]} '{object_id}' does not exist.{hint}")
 
 
 # -- rendering --------------------------------------------------------------------------------
