@@ -1,0 +1,8 @@
+"""Managed MCP: UC functions and Genie spaces as MCP servers, and the external MCP proxy.
+
+`routes.py` serves `/api/2.0/mcp/functions/...`, `/api/2.0/mcp/genie/...` and
+`/api/2.0/mcp/external/{connection}` over MCP streamable HTTP; `models.py` holds the rules,
+`protocol.py` the stateless JSON-RPC server, `servers.py` the built-in MCP servers the emulator
+starts on first use (the demo's `ticketing` server, package `ticketing/`), `demo.py` the demo's
+part: the `ticketing` connection points at that server.
+"""

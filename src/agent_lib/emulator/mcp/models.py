@@ -1,0 +1,359 @@
+"""Managed MCP servers: UC functions as tools, Genie spaces as tools, external MCP connections.
+
+Rules (no HTTP here; `routes.py` speaks the transport):
+
+* `/api/2.0/mcp/functions/{catalog}/{schema}[/{function}]`: the tools are UC functions, named as
+  Databricks names them, `catalog__schema__function` (`databricks_mcp` turns `__` back into dots
+  for `get_databricks_resources`). Listing the schema's tools follows UC's ListFunctions: the
+  caller needs USE_CATALOG and USE_SCHEMA (else HTTP 403 for the whole server) and sees the
+  functions it may EXECUTE. A call runs `catalog.execute_function` as the caller; a refusal or a
+  failure of the function is a tool result with `isError: true` whose text starts with the error
+  code (`PERMISSION_DENIED: ...`), so an agent loop sees it as a failed tool call.
+* `/api/2.0/mcp/external/{connection}`: `external_target` checks the caller may use the
+  connection (USE_CONNECTION), that it exists (404) and is an MCP connection (400), and returns
+  the upstream URL, starting a built-in server (`servers.py`) if the connection points at one.
+* `/api/2.0/mcp/genie/{space_id}`: `query_space_<id>` / `poll_response_<id>` over the Genie
+  service, when it is present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..core.errors import ApiError, bad_request
+from ..core.identity import Principal
+from ..core.state import EmulatorState
+from . import servers
+from .protocol import ToolFailure, text_result
+
+FUNCTION_SCOPES = ("mcp.functions", "unity-catalog", "sql")
+CONNECTION_SCOPES = ("catalog.connections",)
+GENIE_SCOPES = ("genie", "dashboards.genie")
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _service(name: str) -> Any:
+    """Another service's package (`agent_lib.emulator.<name>`), or None if it is not built."""
+    try:
+        return importlib.import_module(f"agent_lib.emulator.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"agent_lib.emulator.{name}"):
+            return None
+        raise
+
+
+def _catalog() -> Any:
+    """The catalog service's rules (`catalog.models`): functions, their execution, connections."""
+    try:
+        return importlib.import_module("agent_lib.emulator.catalog.models")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("agent_lib.emulator.catalog"):
+            raise ApiError(501, "NOT_IMPLEMENTED",
+                           "Unity Catalog is not available in this emulated workspace.") from None
+        raise
+
+
+def _catalog_attr(name: str) -> Any:
+    try:
+        return getattr(_catalog(), name)
+    except (AttributeError, ModuleNotFoundError):
+        raise ApiError(501, "NOT_IMPLEMENTED",
+                       f"Unity Catalog's {name} is not available in this emulated workspace.") from None
+
+
+# -- UC functions ------------------------------------------------------------------------------
+
+def tool_name(full_name: str) -> str:
+    """`main.sales.get_order_status` -> `main__sales__get_order_status` (Databricks' MCP tool name)."""
+    return "__".join(full_name.split("."))
+
+
+def full_name_of(tool: str) -> str:
+    return ".".join(tool.split("__"))
+
+
+_JSON_TYPES = {
+    "STRING": "string", "CHAR": "string", "VARCHAR": "string", "BINARY": "string",
+    "DATE": "string", "TIMESTAMP": "string", "TIMESTAMP_NTZ": "string", "INTERVAL": "string",
+    "BYTE": "integer", "SHORT": "integer", "INT": "integer", "LONG": "integer", "BIGINT": "integer",
+    "TINYINT": "integer", "SMALLINT": "integer", "INTEGER": "integer",
+    "FLOAT": "number", "DOUBLE": "number", "DECIMAL": "number",
+    "BOOLEAN": "boolean", "ARRAY": "array", "MAP": "object", "STRUCT": "object",
+}
+_FORMATS = {"DATE": "date", "TIMESTAMP": "date-time", "TIMESTAMP_NTZ": "date-time"}
+
+
+def _type_schema(type_name: str | None, type_text: str | None) -> dict[str, Any]:
+    text = (type_text or "").strip().upper()
+    name = (type_name or text.split("<", 1)[0].split("(", 1)[0]).upper()
+    schema: dict[str, Any] = {"type": _JSON_TYPES.get(name, "string")}
+    if name in _FORMATS:
+        schema["format"] = _FORMATS[name]
+    if name == "ARRAY":
+        inner = re.match(r"ARRAY\s*<\s*(.+)\s*>$", text)
+        schema["items"] = _type_schema(None, inner.group(1)) if inner else {}
+    return schema
+
+
+def input_schema(function: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema for a UC function's `input_params` (required: parameters without a default)."""
+    params = sorted((function.get("input_params") or {}).get("parameters") or [],
+                    key=lambda p: p.get("position", 0))
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for p in params:
+        prop = _type_schema(p.get("type_name"), p.get("type_text"))
+        if p.get("comment"):
+            prop["description"] = p["comment"]
+        if "parameter_default" in p and p["parameter_default"] is not None:
+            default = _sql_literal(p["parameter_default"])
+            if default is not None:
+                prop["default"] = default
+        else:
+            required.append(p["name"])
+        properties[p["name"]] = prop
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _sql_literal(text: str) -> Any:
+    """A parameter default as JSON when it is a plain literal ('USD', 10, 0.5, true); else None."""
+    t = str(text).strip()
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":
+        return t[1:-1]
+    if t.upper() in ("TRUE", "FALSE"):
+        return t.upper() == "TRUE"
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def function_tool(function: dict[str, Any]) -> dict[str, Any]:
+    full = function["full_name"]
+    return {"name": tool_name(full),
+            "description": function.get("comment") or f"Unity Catalog function {full}.",
+            "inputSchema": input_schema(function)}
+
+
+def result_text(result: Any) -> str:
+    """What the model reads from a UC function result: the scalar value, or the rows as JSON."""
+    if hasattr(result, "as_dict"):
+        result = result.as_dict()
+    elif hasattr(result, "value") and not isinstance(result, dict):
+        result = {"value": result.value}
+    if isinstance(result, str):
+        return result
+    if isinstance(result, dict) and "value" in result:
+        value = result["value"]
+        return value if isinstance(value, str) else json.dumps(value, default=str)
+    return json.dumps(result, default=str)
+
+
+@dataclass
+class FunctionsServer:
+    """The managed MCP server of one UC schema (or of one function in it), seen by one caller."""
+
+    state: EmulatorState
+    caller: Principal
+    catalog_name: str
+    schema_name: str
+    function_name: str | None = None
+    instructions: str | None = None
+
+    @property
+    def name(self) -> str:
+        parts = [self.catalog_name, self.schema_name] + ([self.function_name] if self.function_name else [])
+        return "uc-functions-" + "-".join(parts)
+
+    @property
+    def schema_full_name(self) -> str:
+        return f"{self.catalog_name}.{self.schema_name}"
+
+    def check(self) -> None:
+        """Refuse the whole server (HTTP 403/404) as UC's ListFunctions / GetFunction would."""
+        if self.function_name:
+            _catalog_attr("get_function")(self.state, self.caller,
+                                          f"{self.schema_full_name}.{self.function_name}")
+        else:
+            _catalog_attr("list_functions")(self.state, self.caller, self.catalog_name, self.schema_name)
+
+    def _functions(self) -> list[dict[str, Any]]:
+        """The functions the caller may execute (UC filters them)."""
+        if self.function_name:
+            full = f"{self.schema_full_name}.{self.function_name}"
+            return [_catalog_attr("get_function")(self.state, self.caller, full)]
+        return list(_catalog_attr("list_functions")(self.state, self.caller, self.catalog_name,
+                                                    self.schema_name))
+
+    def list_tools(self) -> list[dict[str, Any]]:
+        return [function_tool(f) for f in self._functions()]
+
+    def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        full = full_name_of(name)
+        parts = full.split(".")
+        served = (len(parts) == 3 and f"{parts[0]}.{parts[1]}".lower() == self.schema_full_name.lower()
+                  and (self.function_name is None or parts[2].lower() == self.function_name.lower()))
+        if not served:
+            served_name = tool_name(f"{self.schema_full_name}.{self.function_name or '<function>'}")
+            raise ToolFailure(f"Unknown tool: {name}. This server's tools are named {served_name}.")
+        result = _catalog_attr("execute_function")(self.state, self.caller, full, arguments)
+        return text_result(result_text(result))
+
+
+# -- external MCP connections ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where to forward an external MCP conversation, and the headers the connection adds."""
+
+    url: str
+    headers: dict[str, str]
+
+    def __repr__(self) -> str:  # never show a bearer token
+        return f"Upstream(url={self.url!r})"
+
+
+def get_connection(state: EmulatorState, name: str) -> dict[str, Any]:
+    """The stored connection, secret options included (never served); 404 envelope when absent."""
+    return _catalog_attr("get_connection")(state, name)
+
+
+def is_mcp_connection(conn: dict[str, Any]) -> bool:
+    flag = (conn.get("options") or {}).get("is_mcp_connection")
+    return str(flag).lower() == "true"
+
+
+def external_target(state: EmulatorState, caller: Principal, name: str) -> Upstream:
+    """Check the caller may talk to the connection's MCP server and say where it is (may start it)."""
+    conn = get_connection(state, name)
+    state.grants.require(caller, "connection", conn.get("name") or name, "USE_CONNECTION")
+    if not is_mcp_connection(conn):
+        raise bad_request(f"Connection '{name}' is not an MCP connection: its option "
+                          "is_mcp_connection is not 'true'.")
+    return upstream_of(state, conn)
+
+
+def upstream_of(state: EmulatorState, conn: dict[str, Any]) -> Upstream:
+    options = conn.get("options") or {}
+    name = conn.get("name", "")
+    headers: dict[str, str] = {}
+    token = options.get("bearer_token")
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    builtin = servers.builtin_name(options.get("base_path"))
+    if builtin is None and name.lower() in servers.BUILTIN and (
+            not _loopback(options.get("host")) or _same_origin(options.get("host"), state.host)):
+        builtin = name.lower()  # the demo connection with placeholder options
+    if builtin is not None:
+        return Upstream(servers.url(state, builtin), {})
+    host = (options.get("host") or "").rstrip("/")
+    if not host:
+        raise bad_request(f"Connection '{name}' has no 'host' option; an MCP connection needs the "
+                          "server's URL in 'host' (and its path in 'base_path').")
+    if "://" not in host:
+        host = "https://" + host
+    if not _loopback(host):
+        raise ApiError(503, "TEMPORARILY_UNAVAILABLE",
+                       f"The MCP server of connection '{name}' ({host}) is not reachable: the emulated "
+                       "workspace only reaches servers on 127.0.0.1.")
+    port = options.get("port")
+    if port and urlsplit(host).port is None:
+        host = f"{host}:{port}"
+    base_path = options.get("base_path") or ""
+    if base_path and not base_path.startswith("/"):
+        base_path = "/" + base_path
+    return Upstream(host + base_path, headers)
+
+
+def _same_origin(host: str | None, emulator_host: str) -> bool:
+    """Whether `host` is this emulated workspace itself (a connection pointing back at it)."""
+    if not host or not emulator_host:
+        return False
+    a, b = urlsplit(host if "://" in host else "http://" + host), urlsplit(emulator_host)
+    return (a.hostname, a.port) == (b.hostname, b.port)
+
+
+def _loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    parsed = urlsplit(host if "://" in host else "http://" + host)
+    return (parsed.hostname or "") in _LOOPBACK
+
+
+# -- Genie spaces ------------------------------------------------------------------------------
+
+@dataclass
+class GenieServer:
+    """A Genie space as MCP tools: ask a question, poll for the answer."""
+
+    state: EmulatorState
+    caller: Principal
+    space_id: str
+    instructions: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"genie-{self.space_id}"
+
+    def _genie(self) -> Any:
+        genie = _service("genie")
+        if genie is None or not hasattr(genie, "ask"):
+            raise ApiError(501, "NOT_IMPLEMENTED", "Genie is not available in this emulated workspace.")
+        return genie
+
+    def check(self) -> None:
+        genie = self._genie()
+        if hasattr(genie, "get_space"):
+            genie.get_space(self.state, self.caller, self.space_id)
+
+    def list_tools(self) -> list[dict[str, Any]]:
+        sid = self.space_id
+        return [
+            {"name": f"query_space_{sid}",
+             "description": "Ask the Genie space a question about its data in natural language; "
+                            "it answers with the SQL it ran and the result. Pass conversation_id "
+                            "to ask a follow-up in the same conversation.",
+             "inputSchema": {"type": "object", "properties": {
+                 "query": {"type": "string", "description": "The question, in natural language."},
+                 "conversation_id": {"type": "string",
+                                     "description": "Conversation to continue (optional)."}},
+                 "required": ["query"]}},
+            {"name": f"poll_response_{sid}",
+             "description": "Get the answer to a question asked earlier, by its conversation and "
+                            "message ids (when query_space returned before the answer was ready).",
+             "inputSchema": {"type": "object", "properties": {
+                 "conversation_id": {"type": "string"}, "message_id": {"type": "string"}},
+                 "required": ["conversation_id", "message_id"]}},
+        ]
+
+    def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        genie = self._genie()
+        sid = self.space_id
+        if name == f"query_space_{sid}":
+            query = arguments.get("query")
+            if not isinstance(query, str) or not query.strip():
+                raise ToolFailure("Missing required argument: query")
+            kwargs = {}
+            if arguments.get("conversation_id"):
+                kwargs["conversation_id"] = arguments["conversation_id"]
+            answer = genie.ask(self.state, self.caller, sid, query, **kwargs)
+        elif name == f"poll_response_{sid}" and hasattr(genie, "poll"):
+            answer = genie.poll(self.state, self.caller, sid, arguments.get("conversation_id"),
+                                arguments.get("message_id"))
+        else:
+            raise ToolFailure(f"Unknown tool: {name}")
+        text = answer if isinstance(answer, str) else json.dumps(answer, default=str)
+        return text_result(text, structured=answer if isinstance(answer, dict) else None)
