@@ -357,3 +357,52 @@ class GenieServer:
             raise ToolFailure(f"Unknown tool: {name}")
         text = answer if isinstance(answer, str) else json.dumps(answer, default=str)
         return text_result(text, structured=answer if isinstance(answer, dict) else None)
+
+
+# -- in-process helpers for other services (the hosted Supervisor loop) --------------------------
+
+def connection_tools(state: EmulatorState, caller: Principal, connection: str) -> list[dict[str, Any]]:
+    """The tools of a connection's MCP server as the caller sees them (`tools/list`, as dicts).
+
+    Same checks as the HTTP proxy (USE_CONNECTION, MCP connection). Call from a worker thread,
+    not from a running event loop.
+    """
+    upstream = external_target(state, caller, connection)
+    result = _run_session(upstream, lambda s: s.list_tools())
+    return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in result.tools]
+
+
+def call_connection_tool(state: EmulatorState, caller: Principal, connection: str, name: str,
+                         arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Call one tool of a connection's MCP server; the `CallToolResult` as a dict
+    (`content`, `structuredContent`, `isError`). Same checks as the proxy."""
+    upstream = external_target(state, caller, connection)
+    result = _run_session(upstream, lambda s: s.call_tool(name, arguments or {}))
+    return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _run_session(upstream: Upstream, step: Any) -> Any:
+    import asyncio
+
+    import httpx
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(headers=upstream.headers, trust_env=False,
+                                     timeout=httpx.Timeout(120.0, connect=5.0)) as http:
+            async with streamable_http_client(upstream.url, http_client=http) as (read, write, _):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    return await step(session)
+
+    try:
+        return asyncio.run(go())
+    except BaseException as exc:  # anyio wraps transport failures in exception groups
+        inner = exc
+        while isinstance(inner, BaseExceptionGroup) and inner.exceptions:
+            inner = inner.exceptions[0]
+        if isinstance(inner, (httpx.HTTPError, OSError)):
+            raise ApiError(503, "TEMPORARILY_UNAVAILABLE",
+                           f"Could not reach the MCP server at {upstream.url}: {type(inner).__name__}.") from None
+        raise
