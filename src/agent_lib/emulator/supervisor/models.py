@@ -1,0 +1,297 @@
+"""The emulated Supervisor API's runs: the client engine's loop, run server-side as the caller.
+
+A request becomes a `ClientLoop` over a `WorkspaceClient` for this workspace holding the caller's
+own token, so every tool call is checked against the caller's grants and scopes, exactly as when
+the loop runs in a notebook. The model call itself is the service's: when the caller's token is
+narrowed (on-behalf-of-user scopes), the model is called with a short-lived token of the same
+principal scoped to `model-serving`.
+
+Responses are kept (store kind `supervisor-response`) for `GET /responses/{id}`, visible to the
+principal that created them. Background runs live in `state.runtime` while they run: a worker
+thread advances `queued -> in_progress -> completed|failed|cancelled`, capped at 30 minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import ApiError, invalid, not_found
+from ..core.identity import ALL_APIS, Principal
+from .validation import SupervisorRequest
+
+if TYPE_CHECKING:
+    from ..core.state import EmulatorState
+
+log = logging.getLogger("agent_lib.emulator.supervisor")
+
+STORE_KIND = "supervisor-response"
+RUNTIME_KEY = "supervisor-runs"
+BACKGROUND_CAP_S = 30 * 60
+MODEL_TOKEN_TTL_S = 3600
+_lock = threading.Lock()
+
+_STATUS_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                 404: "RESOURCE_DOES_NOT_EXIST", 429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}
+
+
+def is_obo(caller: Principal) -> bool:
+    """A narrowed OAuth token: a user's token forwarded by an App (user authorization)."""
+    return caller.scopes is not None and ALL_APIS not in caller.scopes
+
+
+def api_error(exc: Exception) -> ApiError:
+    """A loop failure as the HTTP error a foreground request answers."""
+    status = getattr(exc, "status", None)
+    cause = getattr(exc, "cause", "")
+    if isinstance(status, int) and 400 <= status < 600:
+        return ApiError(status, _STATUS_CODES.get(status, "INTERNAL_ERROR"), str(exc))
+    if cause == "timeout":
+        return ApiError(504, "DEADLINE_EXCEEDED", str(exc))
+    if cause in ("tool", "request"):
+        return invalid(str(exc))
+    return ApiError(500, "INTERNAL_ERROR", str(exc))
+
+
+@dataclass
+class Session:
+    """One request's loop and the token(s) it runs with; `close()` revokes the model token."""
+
+    state: EmulatorState
+    loop: Any
+    model_token: str | None = None
+
+    def close(self) -> None:
+        if self.model_token:
+            self.state.identities.revoke(self.model_token)
+            self.model_token = None
+
+
+def open_session(state: EmulatorState, caller: Principal, token: str, request: SupervisorRequest) -> Session:
+    """The client engine's loop for `request`, acting as `caller` (imports are heavy: done here)."""
+    from ...errors import SpecError
+    from ...spec import AgentSpec
+    from ...supervisor import ClientLoop
+    from ...supervisor.retry import RetryPolicy
+    from ...workspace import client_for
+
+    try:
+        spec = AgentSpec(name="supervisor-api", model=request.model, instructions=request.instructions,
+                         tools=request.hosted_tools)
+    except SpecError as exc:
+        raise invalid(str(exc)) from None
+    tools_client = client_for(state.host, token)
+    model_token = None
+    if is_obo(caller) and "model-serving" not in (caller.scopes or ()):
+        model_token = state.identities.issue(caller.id, scopes=["model-serving"], kind="oauth",
+                                             ttl_seconds=MODEL_TOKEN_TTL_S)
+    model_client = client_for(state.host, model_token) if model_token else tools_client
+    loop = ClientLoop(spec, tools_client, model_workspace_client=model_client, tracing=False,
+                      client_functions=request.function_tools, retry=RetryPolicy(attempts=2, backoff_s=0.2))
+    return Session(state, loop, model_token)
+
+
+# -- stored responses ------------------------------------------------------------------------------
+
+def save(state: EmulatorState, caller: Principal, response: dict[str, Any]) -> None:
+    state.store.put(STORE_KIND, response["id"], {"owner": caller.id, "response": response})
+
+
+def get(state: EmulatorState, caller: Principal, response_id: str) -> dict[str, Any]:
+    run = _runs(state).get(response_id)
+    if run is not None and run.owner == caller.id:
+        return run.snapshot()
+    doc = state.store.get(STORE_KIND, response_id)
+    if doc is None or doc["owner"] != caller.id:
+        raise not_found(f"Response with id '{response_id}' not found.")
+    return doc["response"]
+
+
+def cancel(state: EmulatorState, caller: Principal, response_id: str) -> dict[str, Any]:
+    run = _runs(state).get(response_id)
+    if run is None or run.owner != caller.id:
+        get(state, caller, response_id)  # 404 when unknown; a finished response stays as it is
+        raise invalid(f"Only background responses that are still running can be cancelled; "
+                      f"'{response_id}' is not one.")
+    run.cancel.set()
+    run.join(5.0)
+    return run.snapshot()
+
+
+# -- background runs -------------------------------------------------------------------------------
+
+def _runs(state: EmulatorState) -> dict[str, BackgroundRun]:
+    with _lock:
+        runs = state.runtime.get(RUNTIME_KEY)
+        if runs is None:
+            runs = state.runtime[RUNTIME_KEY] = {}
+
+            def stop_all() -> None:
+                for run in list(runs.values()):
+                    run.cancel.set()
+
+            state.on_close(stop_all)
+        return runs
+
+
+def echo_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The input's history items as output items (background responses start with them)."""
+    from ...supervisor import events as ev
+
+    out: list[dict[str, Any]] = []
+    for item in items:
+        kind = item.get("type")
+        if kind == "message" and item.get("role") == "assistant":
+            content = item.get("content")
+            text = content if isinstance(content, str) else "".join(
+                str(p.get("text", "")) for p in content or [] if isinstance(p, dict))
+            out.append(ev.message_item(text, item_id=item.get("id")))
+        elif kind == "function_call":
+            out.append(ev.function_call_item(call_id=item["call_id"], name=item["name"],
+                                             arguments=item.get("arguments") or "{}", item_id=item.get("id")))
+        elif kind == "function_call_output":
+            output = item.get("output")
+            out.append(ev.function_call_output_item(call_id=item["call_id"],
+                                                    output=output if isinstance(output, str) else str(output)))
+        elif kind == "mcp_approval_request":
+            out.append({k: item[k] for k in ("type", "id", "name", "arguments", "server_label") if k in item})
+    return out
+
+
+@dataclass
+class BackgroundRun:
+    """A background response advanced by a worker thread; `snapshot()` is what GET returns."""
+
+    state: EmulatorState
+    owner: str
+    session: Session
+    request: SupervisorRequest
+    response_id: str
+    status: str = "queued"
+    output: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    usage: dict[str, Any] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    created_at: float = field(default_factory=time.time)
+    cap_s: float = BACKGROUND_CAP_S
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._work, name=f"supervisor-{self.response_id[:13]}",
+                                        daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def snapshot(self) -> dict[str, Any]:
+        from ...supervisor import events as ev
+
+        with self._lock:
+            return ev.build_response(response_id=self.response_id, model=self.request.model, output=self.output,
+                                     status=self.status, created_at=self.created_at, usage=self.usage,
+                                     error=self.error, instructions=self.request.instructions or None,
+                                     background=True).model_dump(mode="json", exclude_none=True)
+
+    def _stop(self) -> bool:
+        return self.cancel.is_set() or time.time() - self.created_at > self.cap_s
+
+    def _work(self) -> None:
+        from ...errors import SupervisorError
+        from ...supervisor import events as ev
+        from ...supervisor.client_loop import Cancelled
+
+        run = self.session.loop.start(self.request.input, response_id=self.response_id, should_stop=self._stop)
+        echoed = echo_items(run.input)
+        try:
+            with self._lock:
+                self.status = "in_progress"
+                self.output = list(echoed)
+            for event in run:
+                if event.type == "response.output_item.done":
+                    with self._lock:
+                        self.output = [*echoed, *run.output]
+            with self._lock:
+                self.status, self.usage = "completed", run.usage()
+                self.output = [*echoed, *run.output]
+        except Cancelled:
+            with self._lock:
+                if self.cancel.is_set():
+                    self.status = "cancelled"
+                else:
+                    self.status = "failed"
+                    self.error = ev.response_error(f"the background response ran longer than "
+                                                   f"{self.cap_s / 60:g} minutes and was stopped")
+        except SupervisorError as exc:
+            with self._lock:
+                self.status, self.error = "failed", ev.response_error(str(exc), exc.status)
+        except Exception as exc:  # never leave a run in_progress forever
+            log.exception("background supervisor run %s crashed", self.response_id)
+            with self._lock:
+                self.status, self.error = "failed", ev.response_error(f"internal error: {type(exc).__name__}")
+        finally:
+            self.session.close()
+            response = self.snapshot()
+            with self.state.store.transaction():
+                self.state.store.put(STORE_KIND, self.response_id, {"owner": self.owner, "response": response})
+            with _lock:
+                _runs(self.state).pop(self.response_id, None)
+
+
+def start_background(state: EmulatorState, caller: Principal, session: Session,
+                     request: SupervisorRequest) -> dict[str, Any]:
+    """Register and start a background run; its `queued` snapshot is the create response."""
+    from ...supervisor import events as ev
+
+    run = BackgroundRun(state, caller.id, session, request, ev.new_id("resp"))
+    queued = run.snapshot()
+    with _lock:
+        _runs(state)[run.response_id] = run
+    run.start()
+    return queued
+
+
+# -- foreground ----------------------------------------------------------------------------------
+
+def respond(state: EmulatorState, caller: Principal, session: Session, request: SupervisorRequest) -> dict[str, Any]:
+    """Run the loop to the end and return the response object (HTTP error when the loop fails)."""
+    from ...errors import SupervisorError
+
+    run = session.loop.start(request.input)
+    try:
+        for _ in run:
+            pass
+    except SupervisorError as exc:
+        raise api_error(exc) from None
+    finally:
+        session.close()
+    response = run.response.model_dump(mode="json", exclude_none=True)
+    save(state, caller, response)
+    return response
+
+
+def stream(state: EmulatorState, caller: Principal, session: Session, request: SupervisorRequest) -> Iterator[bytes]:
+    """SSE frames of the loop's events; a failure is an `error` event, then `response.failed`."""
+    from ...errors import SupervisorError
+    from ...supervisor.events import sse
+
+    run = session.loop.start(request.input)
+    try:
+        for event in run:
+            yield sse(event)
+    except SupervisorError:
+        if run.response is not None:
+            yield sse(run.writer.failed(run.response))
+    finally:
+        session.close()
+    if run.response is not None:
+        save(state, caller, run.response.model_dump(mode="json", exclude_none=True))
+
+
+__all__ = ["api_error", "cancel", "get", "is_obo", "open_session", "respond", "start_background", "stream"]

@@ -1,0 +1,24 @@
+"""Keep credentials out of error messages: tokens and `Authorization` values become `***`."""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[^\s,'\"]+"),
+    re.compile(r"\bdapi[0-9a-f]{16,}(-\d+)?\b"),
+    re.compile(r"\bdose[0-9a-f]{16,}\b"),
+    re.compile(r"\beyJ[\w-]{16,}(\.[\w-]+)*"),
+)
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.re is _PATTERNS[0] else "") + "***", text)
+    return text
+
+
+__all__ = ["redact"]

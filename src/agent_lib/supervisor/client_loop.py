@@ -1,0 +1,369 @@
+"""Engine `client`: the Supervisor API's loop, run in this process.
+
+Each turn the model (the spec's serving endpoint, called through `DatabricksOpenAI`) sees the
+conversation and the hosted tools as function tools; the calls it makes run concurrently, each
+through its tool's own Databricks API, and their outputs go back to the model until it answers.
+The output items and stream events are those of the Supervisor API:
+
+    function_call + function_call_output   a hosted tool ran (failures too: `{"error": ...}` output)
+    mcp_approval_request                   a uc_connection/app tool waits for approval; the turn ends
+    function_call (no output)              a client `function` tool waits for its output; the turn ends
+    message                                the answer
+
+A follow-up carrying `mcp_approval_response` runs (approve) or declines (deny) the waiting call,
+then the loop goes on. The emulator's hosted route runs this same loop server-side.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SupervisorError
+from . import events as ev
+from .failures import error_code, from_exception
+from .result import InputItems, Timing, error_output, normalize_input
+from .retry import RetryPolicy
+from .tools import Toolset, ToolContext, describe_error
+from .tools._openai import model_client
+from .tracing import Span, root_span
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+    from openai.types.responses import Response, ResponseStreamEvent
+
+    from ..spec import AgentSpec
+
+_TEXT_PARTS = ("input_text", "output_text", "text")
+
+
+class Cancelled(Exception):
+    """The run was cancelled from outside (`should_stop` returned true)."""
+
+
+def check_history(items: InputItems) -> None:
+    """Reject histories upstream rejects: orphan calls/outputs, approval responses without a request."""
+    calls = {i.get("call_id") for i in items if i.get("type") == "function_call"}
+    outputs = {i.get("call_id") for i in items if i.get("type") == "function_call_output"}
+    requests = {i.get("id") for i in items if i.get("type") == "mcp_approval_request"}
+    for i, item in enumerate(items):
+        kind = item.get("type")
+        if kind == "function_call" and item.get("call_id") not in outputs:
+            raise SupervisorError(f"No tool output found for function call {item.get('call_id')} "
+                                  f"(input[{i}]); append its function_call_output", cause="request")
+        if kind == "function_call_output" and item.get("call_id") not in calls:
+            raise SupervisorError(f"No tool call found for function call output with call_id "
+                                  f"{item.get('call_id')} (input[{i}])", cause="request")
+        if kind == "mcp_approval_response" and item.get("approval_request_id") not in requests:
+            raise SupervisorError(f"No approval request found for approval_request_id "
+                                  f"{item.get('approval_request_id')} (input[{i}]); echo the "
+                                  "mcp_approval_request item before its response", cause="request")
+
+
+def _content(content: Any) -> Any:
+    """Message content for the model: text parts joined to a string, other content untouched."""
+    if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") in _TEXT_PARTS for p in content):
+        return "".join(str(p.get("text", "")) for p in content)
+    return content
+
+
+def model_history(items: InputItems) -> tuple[InputItems, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """(what the model sees, approvals answered in `items` but not yet carried out).
+
+    Messages and function call pairs pass (minimal fields); approval requests and responses are
+    not model input: an answered one becomes a call + output pair once it has run (its `call_id`
+    is the request id, which is how a later turn knows it already ran).
+    """
+    done = {i.get("call_id") for i in items if i.get("type") == "function_call_output"}
+    requests = {i["id"]: i for i in items if i.get("type") == "mcp_approval_request" and "id" in i}
+    history: InputItems = []
+    pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for item in items:
+        kind = item.get("type")
+        if kind == "message":
+            history.append({"type": "message", "role": item.get("role", "user"),
+                            "content": _content(item.get("content", ""))})
+        elif kind == "function_call":
+            history.append({"type": "function_call", "call_id": item["call_id"], "name": item["name"],
+                            "arguments": item.get("arguments") or "{}"})
+        elif kind == "function_call_output":
+            history.append({"type": "function_call_output", "call_id": item["call_id"],
+                            "output": item.get("output", "")})
+        elif kind == "mcp_approval_response":
+            request = requests.get(item.get("approval_request_id", ""))
+            if request is not None and request["id"] not in done:
+                pending.append((request, item))
+                done.add(request["id"])
+    return history, pending
+
+
+def _arguments(raw: str | None) -> tuple[dict[str, Any], str | None]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}, f"the arguments are not valid JSON: {raw!r}"
+    if not isinstance(value, dict):
+        return {}, f"the arguments must be a JSON object, got {raw!r}"
+    return value, None
+
+
+@dataclass
+class LoopRun:
+    """One turn in progress: iterate it for stream events; then `response`, `timings`, `trace_id`."""
+
+    loop: ClientLoop
+    input: InputItems
+    response_id: str
+    should_stop: Callable[[], bool] | None = None
+    response: Response | None = None
+    trace_id: str | None = None
+    timings: dict[str, Timing] = field(default_factory=dict)
+    output: list[dict[str, Any]] = field(default_factory=list)
+    _usage: list[int] = field(default_factory=lambda: [0, 0])
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        spec = self.loop.spec
+        self.writer = ev.EventWriter(response_id=self.response_id, model=spec.model,
+                                     instructions=spec.instructions or None)
+        self._events = self._run()
+
+    def __iter__(self) -> Iterator[ResponseStreamEvent]:
+        return self._events
+
+    def usage(self) -> dict[str, Any]:
+        return ev.usage_dict(*self._usage)
+
+    # -- the loop --------------------------------------------------------------------------------
+    def _run(self) -> Iterator[ResponseStreamEvent]:
+        loop = self.loop
+        root = root_span(f"supervisor {loop.spec.name}", {"input": self.input}, loop.tracing,
+                         attributes={"engine": "client", "model": loop.spec.model})
+        self.trace_id = root.trace_id
+        error: str | None = "abandoned before the turn finished"
+        try:
+            yield self.writer.created()
+            yield self.writer.in_progress()
+            history, approvals = model_history(self.input)
+            if approvals:
+                yield from self._carry_out(root, approvals, history)
+            for _ in range(loop.max_turns):
+                self._check_stop()
+                response = self._call_model(root, history)
+                finished = yield from self._turn(root, response, history)
+                if finished:
+                    self.response = self.writer.response("completed", self.output, usage=self.usage())
+                    yield self.writer.completed(self.response)
+                    error = None
+                    return
+            raise SupervisorError(
+                f"the model was still calling tools after max_turns={loop.max_turns} turns without "
+                "answering; raise max_turns, or sharpen the tools' descriptions", cause="max_turns")
+        except Cancelled:
+            error = "cancelled"
+            raise
+        except SupervisorError as exc:
+            error = str(exc)
+            self.response = self.writer.response("failed", self.output, usage=self.usage(),
+                                                 error=ev.response_error(error, exc.status))
+            yield self.writer.error(error, error_code(exc))
+            raise
+        finally:
+            root.end({"text": _final_text(self.output), "output": self.output} if error is None else None,
+                     error=error)
+
+    def _check_stop(self) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise Cancelled()
+
+    def _emit(self, item: dict[str, Any]) -> Iterator[ResponseStreamEvent]:
+        index = len(self.output)
+        self.output.append(item)
+        yield from self.writer.item(item, index)
+
+    def _call_model(self, root: Span, history: InputItems) -> Response:
+        loop = self.loop
+        tools = loop.toolset.wire()
+        request: dict[str, Any] = {"model": loop.spec.model, "input": history}
+        if tools:
+            request["tools"] = tools
+        if loop.spec.instructions:
+            request["instructions"] = loop.spec.instructions
+        span = root.child(f"model {loop.spec.model}", "CHAT_MODEL", inputs=request)
+        client = model_client(loop.model_workspace_client, loop.timeout_s)
+        try:
+            response = loop.retry.call(lambda: client.responses.create(**request))
+        except Exception as exc:
+            failure = from_exception(exc, f"model endpoint {loop.spec.model}", timeout_s=loop.timeout_s)
+            span.end(error=str(failure))
+            raise failure from None
+        span.end({"output": [i.model_dump(mode="json", warnings=False) for i in response.output]})
+        usage = response.usage
+        if usage is not None:
+            self._usage[0] += usage.input_tokens or 0
+            self._usage[1] += usage.output_tokens or 0
+        return response
+
+    def _turn(self, root: Span, response: Response, history: InputItems) -> Iterator[ResponseStreamEvent]:
+        """Emit one model turn's items and run its tools; returns True when the turn is over."""
+        toolset = self.loop.toolset
+        calls = [item for item in response.output if item.type == "function_call"]
+        for item in response.output:
+            if item.type != "message":
+                continue
+            text = "".join(getattr(p, "text", "") for p in item.content)
+            if calls and not text.strip():
+                continue
+            message = ev.message_item(text, item_id=_short_id(item.id, "msg"), annotations=[
+                a.model_dump(mode="json", warnings=False) for p in item.content for a in getattr(p, "annotations", [])])
+            yield from self._emit(message)
+            history.append({"type": "message", "role": "assistant", "content": text})
+        if not calls:
+            return True
+        runnable, waiting, client_calls = [], [], []
+        for call in calls:
+            item = ev.function_call_item(call_id=call.call_id, name=call.name, arguments=call.arguments or "{}",
+                                         item_id=_short_id(call.id, "fc"))
+            executor = toolset.route(call.name)
+            if toolset.is_client_function(call.name):
+                client_calls.append(item)
+            elif executor is not None and toolset.needs_approval(executor):
+                waiting.append((item, executor))
+            else:
+                runnable.append(item)
+        if runnable:
+            for item in runnable:
+                yield from self._emit(item)
+            outputs = self._execute(root, runnable)
+            for item, output in zip(runnable, outputs, strict=True):
+                yield from self._emit(ev.function_call_output_item(call_id=item["call_id"], output=output))
+                history.append({k: item[k] for k in ("type", "call_id", "name", "arguments")})
+                history.append({"type": "function_call_output", "call_id": item["call_id"], "output": output})
+        for item, executor in waiting:
+            yield from self._emit(ev.approval_request_item(name=item["name"], arguments=item["arguments"],
+                                                           server_label=executor.server_label))
+        for item in client_calls:
+            yield from self._emit(item)
+        return bool(waiting or client_calls)
+
+    def _carry_out(self, root: Span, approvals: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+                   history: InputItems) -> Iterator[ResponseStreamEvent]:
+        """Run approved calls and decline denied ones, as function_call + output pairs."""
+        items = [ev.function_call_item(call_id=request["id"], name=request["name"],
+                                       arguments=request.get("arguments") or "{}") for request, _ in approvals]
+        approved = [item for item, (_, answer) in zip(items, approvals, strict=True) if answer.get("approve")]
+        for item in items:
+            yield from self._emit(item)
+        outputs = dict(zip((i["call_id"] for i in approved), self._execute(root, approved), strict=True))
+        for item, (request, answer) in zip(items, approvals, strict=True):
+            output = outputs.get(item["call_id"])
+            if output is None:
+                reason = f" ({answer['reason']})" if answer.get("reason") else ""
+                denial = (f"The user denied this call to {request['name']} on {request.get('server_label', '')}"
+                          f"{reason}. Do not call it again; answer without it and tell the user it was not used.")
+                output = error_output(denial)
+                with self._lock:
+                    now = time.time()
+                    self.timings[item["call_id"]] = Timing(now, now, 0.0, "denied by the user" + reason)
+            yield from self._emit(ev.function_call_output_item(call_id=item["call_id"], output=output))
+            history.append({k: item[k] for k in ("type", "call_id", "name", "arguments")})
+            history.append({"type": "function_call_output", "call_id": item["call_id"], "output": output})
+
+    # -- tools -----------------------------------------------------------------------------------
+    def _execute(self, root: Span, items: Sequence[dict[str, Any]]) -> list[str]:
+        """Run the calls concurrently; each output in call order (failures as `{"error": ...}`)."""
+        if not items:
+            return []
+        self._check_stop()
+        budget = self.loop.timeout_s
+        pool = ThreadPoolExecutor(max_workers=min(8, len(items)), thread_name_prefix="agent-lib-tool")
+        started = time.time()
+        try:
+            futures = [pool.submit(self._run_one, root, item) for item in items]
+            outputs = []
+            for item, future in zip(items, futures, strict=True):
+                try:
+                    outputs.append(future.result(timeout=max(0.0, started + budget + 1 - time.time())))
+                except FutureTimeout:
+                    message = f"{item['name']} did not finish within {budget:g} s"
+                    with self._lock:
+                        now = time.time()
+                        self.timings.setdefault(item["call_id"], Timing(started, now, now - started, message))
+                    outputs.append(error_output(message))
+            return outputs
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run_one(self, root: Span, item: dict[str, Any]) -> str:
+        name = item["name"]
+        arguments, problem = _arguments(item["arguments"])
+        executor = self.loop.toolset.route(name)
+        span = root.child(name, "TOOL", inputs=arguments,
+                          attributes={"call_id": item["call_id"],
+                                      "hosted_tool": executor.tool.label if executor else "unknown"})
+        started, clock = time.time(), time.perf_counter()
+        error: str | None = None
+        try:
+            if problem is not None:
+                raise SupervisorError(problem, cause="tool")
+            if executor is None:
+                raise SupervisorError(f"there is no tool named {name!r}; the tools are: "
+                                      f"{', '.join(self.loop.toolset.names())}", cause="tool")
+            output = executor.call(name, arguments)
+        except Exception as exc:  # every failure goes back to the model as the tool's output
+            error = str(exc) if isinstance(exc, SupervisorError) else describe_error(exc)
+            output = error_output(error)
+        duration = time.perf_counter() - clock
+        with self._lock:
+            self.timings.setdefault(item["call_id"], Timing(started, started + duration, duration, error))
+        span.end({"output": output}, error=error, attributes={"duration_s": duration})
+        return output
+
+
+def _short_id(item_id: str | None, prefix: str) -> str:
+    """The model's item id when it is usable as input on a later turn (FMAPI: ≤ 64 chars)."""
+    return item_id if item_id and len(item_id) <= 64 else ev.new_id(prefix)
+
+
+def _final_text(output: Iterable[dict[str, Any]]) -> str:
+    for item in reversed(list(output)):
+        if item.get("type") == "message":
+            return "".join(p.get("text", "") for p in item.get("content", []))
+    return ""
+
+
+class ClientLoop:
+    """The loop of engine `client` over a spec's hosted tools, as one caller."""
+
+    def __init__(self, spec: AgentSpec, workspace_client: WorkspaceClient, *,
+                 model_workspace_client: WorkspaceClient | None = None, max_turns: int = 8,
+                 auto_approve: Iterable[str] = (), timeout_s: float = 120.0, retry: RetryPolicy | None = None,
+                 tracing: bool = True, client_functions: Sequence[dict[str, Any]] = (),
+                 warehouse_id: str | None = None) -> None:
+        if max_turns < 1:
+            raise SupervisorError(f"max_turns must be at least 1, got {max_turns}", cause="request")
+        self.spec = spec
+        self.workspace_client = workspace_client
+        self.model_workspace_client = model_workspace_client or workspace_client
+        self.max_turns = max_turns
+        self.timeout_s = timeout_s
+        self.retry = retry or RetryPolicy()
+        self.tracing = tracing
+        self.toolset = Toolset(spec.tools, ToolContext(workspace_client, timeout_s, self.retry, warehouse_id),
+                               auto_approve=auto_approve, client_functions=client_functions)
+
+    def start(self, input: str | Sequence[Any], *, response_id: str | None = None,
+              should_stop: Callable[[], bool] | None = None) -> LoopRun:
+        """A run of one turn; nothing happens until it is iterated (invalid histories fail here)."""
+        items = normalize_input(input)
+        check_history(items)
+        return LoopRun(self, items, response_id or ev.new_id("resp"), should_stop)
+
+
+__all__ = ["Cancelled", "ClientLoop", "LoopRun", "check_history", "model_history"]

@@ -1,0 +1,139 @@
+"""Client-side executors for the five hosted tool types, and the `Toolset` the loop routes calls with.
+
+| hosted tool         | executor                      | Databricks API                                    |
+|---------------------|-------------------------------|---------------------------------------------------|
+| genie_space         | `genie.GenieExecutor`         | Genie Conversation API (`w.genie`)                |
+| uc_function         | `uc_function.UcFunctionExecutor` | managed MCP `/api/2.0/mcp/functions/...` or SQL statement execution |
+| knowledge_assistant | `knowledge_assistant.KnowledgeAssistantExecutor` | `w.knowledge_assistants` + its serving endpoint |
+| uc_connection       | `uc_connection.UcConnectionExecutor` | managed MCP proxy `/api/2.0/mcp/external/{name}` |
+| app                 | `app.AppExecutor`             | `DatabricksOpenAI` `model="apps/<name>"`          |
+
+Function names are listed in `naming`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from ...errors import SupervisorError
+from ._mcp import unwrap
+from .app import AppExecutor
+from .base import Executor, FunctionTool, ToolContext, ToolFailure
+from .genie import GenieExecutor
+from .knowledge_assistant import KnowledgeAssistantExecutor
+from .uc_connection import UcConnectionExecutor
+from .uc_function import UcFunctionExecutor
+
+_NAME_LENGTHS = (8, 16, 32, 64)
+
+
+def _executors(tools: Sequence[Any], context: ToolContext) -> list[Executor]:
+    """One executor per tool; Genie spaces / assistants sharing a name prefix get longer names."""
+    for length in _NAME_LENGTHS:
+        built: list[Executor] = []
+        for tool in tools:
+            if tool.type == "genie_space":
+                built.append(GenieExecutor(tool, context, name_length=length))
+            elif tool.type == "knowledge_assistant":
+                built.append(KnowledgeAssistantExecutor(tool, context, name_length=length))
+            elif tool.type == "uc_function":
+                built.append(UcFunctionExecutor(tool, context))
+            elif tool.type == "uc_connection":
+                built.append(UcConnectionExecutor(tool, context))
+            elif tool.type == "app":
+                built.append(AppExecutor(tool, context))
+            else:  # pragma: no cover - AgentSpec admits only the five types
+                raise SupervisorError(f"unknown hosted tool type {tool.type!r}", cause="request")
+        names = [e.name for e in built if hasattr(e, "name") and not isinstance(e, UcConnectionExecutor)]
+        if len(names) == len(set(names)):
+            return built
+    return built
+
+
+class Toolset:
+    """The hosted tools as executors: the function tools offered to the model and the route of a call."""
+
+    def __init__(self, tools: Sequence[Any], context: ToolContext, *, auto_approve: Iterable[str] = (),
+                 client_functions: Sequence[dict[str, Any]] = ()) -> None:
+        self.context = context
+        self.executors = _executors(tools, context)
+        self.auto_approve = frozenset(auto_approve)
+        self.client_functions = [dict(f) for f in client_functions]
+        self._functions: list[FunctionTool] | None = None
+        self._routes: dict[str, Executor] = {}
+        self._lock = threading.Lock()
+
+    def functions(self) -> list[FunctionTool]:
+        """Every function tool on offer (listing MCP servers once, concurrently); cached."""
+        with self._lock:
+            if self._functions is None:
+                self._functions = self._list()
+            return self._functions
+
+    def _list(self) -> list[FunctionTool]:
+        if not self.executors:
+            return []
+        pool = ThreadPoolExecutor(max_workers=min(8, len(self.executors)), thread_name_prefix="agent-lib-list")
+        try:
+            futures = [pool.submit(e.functions) for e in self.executors]
+            offered: list[FunctionTool] = []
+            owners: dict[str, str] = {f["name"]: "a client function tool" for f in self.client_functions}
+            for executor, future in zip(self.executors, futures, strict=True):
+                label = executor.tool.label
+                try:
+                    functions = future.result(timeout=self.context.timeout_s)
+                except FutureTimeout:
+                    raise SupervisorError(f"{label}: listing its tools took longer than "
+                                          f"{self.context.timeout_s:g} s", cause="tool") from None
+                except Exception as exc:
+                    raise SupervisorError(f"{label}: could not prepare the tool: {describe_error(exc)}",
+                                          cause="tool") from None
+                for function in functions:
+                    if function.name in owners:
+                        raise SupervisorError(
+                            f"{label} offers a tool named {function.name!r}, as {owners[function.name]} "
+                            "does; the model could not tell them apart. Remove one of the two tools.",
+                            cause="request")
+                    owners[function.name] = label
+                    self._routes[function.name] = executor
+                    offered.append(function)
+            return offered
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def wire(self) -> list[dict[str, Any]]:
+        """The `tools` of the model request: hosted tools as function tools, then client functions."""
+        return [f.to_wire() for f in self.functions()] + self.client_functions
+
+    def route(self, name: str) -> Executor | None:
+        self.functions()
+        return self._routes.get(name)
+
+    def is_client_function(self, name: str) -> bool:
+        return any(f.get("name") == name for f in self.client_functions)
+
+    def needs_approval(self, executor: Executor) -> bool:
+        return executor.requires_approval and executor.tool.ref not in self.auto_approve
+
+    def names(self) -> list[str]:
+        return [f.name for f in self.functions()] + [f["name"] for f in self.client_functions]
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line description of a tool's failure, without tracebacks (and never a token)."""
+    exc = unwrap(exc)
+    if isinstance(exc, ToolFailure):
+        return str(exc)
+    from ..retry import status_of
+
+    status = status_of(exc)
+    text = str(exc).strip() or type(exc).__name__
+    kind = type(exc).__name__
+    return f"{kind} ({status}): {text}" if status else f"{kind}: {text}"
+
+
+__all__ = ["Executor", "FunctionTool", "ToolContext", "ToolFailure", "Toolset", "describe_error"]
