@@ -389,7 +389,7 @@ def _run_session(upstream: Upstream, step: Any) -> Any:
     from mcp.client.streamable_http import streamable_http_client
 
     async def go() -> Any:
-        async with httpx.AsyncClient(headers=upstream.headers, trust_env=False,
+        async with httpx.AsyncClient(headers=upstream.headers, trust_env=False, verify=False,
                                      timeout=httpx.Timeout(120.0, connect=5.0)) as http:
             async with streamable_http_client(upstream.url, http_client=http) as (read, write, _):
                 async with ClientSession(read, write) as session:
