@@ -19,6 +19,7 @@ relaunched by `ensure_running`, which the front proxy calls on the App's first r
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
@@ -44,6 +45,7 @@ START_TIMEOUT_SECONDS = 60.0
 LOG_TAIL_LINES = 20
 _RUNTIME_KEY = "apps"
 _RUNTIME_LOCK = threading.Lock()
+_LIVE: set[AppProcess] = set()  # every started process, so interpreter exit never leaves orphans
 
 
 class LaunchError(Exception):
@@ -54,7 +56,7 @@ class Unavailable(Exception):
     """The App is not running and cannot be started now (stopped, never deployed, deleted)."""
 
 
-@dataclass
+@dataclass(eq=False)
 class AppProcess:
     name: str
     deployment_id: str
@@ -68,6 +70,7 @@ class AppProcess:
 
     def stop(self, timeout: float = 3.0) -> None:
         """SIGTERM the process group, SIGKILL it if it has not exited after `timeout` seconds."""
+        _LIVE.discard(self)
         if self.proc.poll() is None:
             _signal_group(self.proc, signal.SIGTERM)
             try:
@@ -87,6 +90,13 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    """Started App processes live in their own sessions: end them if the emulator was not stopped."""
+    for app_proc in list(_LIVE):
+        app_proc.stop(timeout=1.0)
 
 
 class AppsRuntime:
@@ -359,6 +369,7 @@ def launch(state: EmulatorState, app: dict[str, Any], dep: dict[str, Any]) -> Ap
         except OSError as exc:
             raise LaunchError(f"Could not start {argv[0]}: {exc.strerror or exc}") from None
     app_proc = AppProcess(name, dep_id, port, proc, log_path)
+    _LIVE.add(app_proc)
     path, strict, timeout = _health(dep)
     try:
         _wait_ready(app_proc, path, strict, timeout)
