@@ -146,8 +146,9 @@ def test_alice_needs_use_connection_and_gets_in_once_granted(emulator, admin, al
     finally:
         admin.grants.update("CONNECTION", demo_ids.CONNECTION, changes=[
             PermissionsChange(principal="alice@example.com", remove=[Privilege.USE_CONNECTION])])
-    with pytest.raises(BaseException):
+    with pytest.raises(BaseException) as revoked:
         client.list_tools()
+    assert _http_error(revoked).response.status_code == 403
 
 
 def test_narrowed_tokens_need_the_catalog_connections_scope(emulator):
@@ -168,7 +169,8 @@ def test_unknown_and_non_mcp_connections_are_refused(emulator, admin):
     name = f"plain_http_{uuid.uuid4().hex[:6]}"
     admin.connections.create(name=name, connection_type=ConnectionType.HTTP,
                              options={"host": "https://api.example.com", "base_path": "/v1"})
-    r = httpx.post(f"{emulator.host}/api/2.0/mcp/external/{name}", json=INIT, headers=_headers(emulator.token))
+    r = httpx.post(f"{emulator.host}/api/2.0/mcp/external/{name}", json=INIT,
+                   headers=_headers(emulator.token))
     assert r.status_code == 400 and "not an MCP connection" in r.json()["message"]
 
 
@@ -318,7 +320,8 @@ def test_managed_servers_speak_json_rpc_over_post_only(emulator, tax_schema):
     assert init["protocolVersion"] == "2025-06-18" and "tools" in init["capabilities"]
     assert httpx.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},
                       headers=h).status_code == 202
-    assert httpx.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "ping"}, headers=h).json()["result"] == {}
+    ping = httpx.post(url, json={"jsonrpc": "2.0", "id": 2, "method": "ping"}, headers=h)
+    assert ping.json() == {"jsonrpc": "2.0", "id": 2, "result": {}}
     unknown = httpx.post(url, json={"jsonrpc": "2.0", "id": 3, "method": "resources/list"}, headers=h)
     assert unknown.json()["error"]["code"] == -32601
     broken = httpx.post(url, content=b"{not json", headers={**h, "Content-Type": "application/json"})

@@ -403,6 +403,6 @@ def _run_session(upstream: Upstream, step: Any) -> Any:
         while isinstance(inner, BaseExceptionGroup) and inner.exceptions:
             inner = inner.exceptions[0]
         if isinstance(inner, (httpx.HTTPError, OSError)):
-            raise ApiError(503, "TEMPORARILY_UNAVAILABLE",
-                           f"Could not reach the MCP server at {upstream.url}: {type(inner).__name__}.") from None
+            raise ApiError(503, "TEMPORARILY_UNAVAILABLE", f"Could not reach the MCP server at "
+                           f"{upstream.url}: {type(inner).__name__}.") from None
         raise
