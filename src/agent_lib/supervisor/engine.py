@@ -80,8 +80,10 @@ class Supervisor:
         spec: the agent (model, instructions, hosted tools, default engine).
         workspace_client: who calls; every tool runs with its permissions.
         engine: `hosted` or `client`; None takes `spec.engine`.
-        max_turns: model calls per turn (engine client) before giving up with `SupervisorError`.
-        auto_approve: connection and App names whose MCP tools run without an approval request.
+        max_turns: model calls per turn (engine client; for hosted, automatic approval follow-ups)
+            before giving up with `SupervisorError`.
+        auto_approve: connection and App names whose MCP tools run without an approval request
+            (engine hosted: the approving follow-up is sent automatically).
         timeout_s: budget of each model call and each tool call.
         retry: repeats of calls answered 429/503 (default: 3 tries, backoff from 0.5 s).
         tracing: an MLflow trace per turn (`result.trace_id`).
@@ -105,8 +107,9 @@ class Supervisor:
         self.workspace_client = workspace_client
         self.auto_approve = tuple(auto_approve)
         if chosen == "hosted":
-            self._hosted: HostedEngine | None = HostedEngine(spec, workspace_client, timeout_s=timeout_s,
-                                                             retry=retry, tracing=tracing, options=options)
+            self._hosted: HostedEngine | None = HostedEngine(
+                spec, workspace_client, timeout_s=timeout_s, retry=retry, tracing=tracing, options=options,
+                auto_approve=self.auto_approve, max_turns=max_turns)
             self._loop: ClientLoop | None = None
         else:
             self._hosted = None

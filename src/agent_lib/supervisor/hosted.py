@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from openai.types.responses.response_output_item import McpApprovalRequest
+
 from ..errors import SupervisorError
 from ..spec import supervisor_request
 from . import events as ev
@@ -100,17 +102,24 @@ def strip_echo(output: Sequence[Any], items: InputItems) -> list[Any]:
 
 
 class HostedEngine:
-    """Calls the Supervisor API for a spec."""
+    """Calls the Supervisor API for a spec.
+
+    `auto_approve` is applied here, since the service asks about every MCP call: when a response
+    waits only on approvals for trusted servers, the engine sends the approving follow-up itself
+    (at most `max_turns` times) and returns the combined output without those requests.
+    """
 
     def __init__(self, spec: AgentSpec, workspace_client: WorkspaceClient, *, timeout_s: float = 120.0,
-                 retry: RetryPolicy | None = None, tracing: bool = True,
-                 options: Mapping[str, Any] | None = None) -> None:
+                 retry: RetryPolicy | None = None, tracing: bool = True, options: Mapping[str, Any] | None = None,
+                 auto_approve: Sequence[str] = (), max_turns: int = 8) -> None:
         self.spec = spec
         self.workspace_client = workspace_client
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self.tracing = tracing
         self.options = dict(options or {})
+        self.auto_approve = frozenset(auto_approve)
+        self.max_legs = max(1, max_turns)
         self.where = f"the Supervisor API at {workspace_client.config.host}"
 
     @property
@@ -125,29 +134,64 @@ class HostedEngine:
         check_request(body)
         return body
 
+    def trusted(self, item: Any) -> bool:
+        return isinstance(item, McpApprovalRequest) and item.server_label in self.auto_approve
+
+    def next_input(self, items: InputItems, echoed: Sequence[Any]) -> InputItems | None:
+        """The approving follow-up when every pending approval is trusted, else None."""
+        pending = [i for i in echoed if isinstance(i, McpApprovalRequest)]
+        answered = {i.get("approval_request_id") for i in items if i.get("type") == "mcp_approval_response"}
+        pending = [i for i in pending if i.id not in answered]
+        if not pending or not all(self.trusted(i) for i in pending):
+            return None
+        history = [*items, *(i.model_dump(mode="json", exclude_none=True, warnings=False) for i in echoed)]
+        return [*history, *({"type": "mcp_approval_response", "id": i.id, "approval_request_id": i.id,
+                             "approve": True} for i in pending)]
+
     # -- one response ----------------------------------------------------------------------------
     def respond(self, input: str | Sequence[Any], *, background: bool = False,
                 poll_interval_s: float = 1.0, max_wait_s: float = BACKGROUND_CAP_S) -> AgentResult:
         items = normalize_input(input)
-        body = self.body(input, background=background)
         root = root_span(f"supervisor {self.spec.name}", {"input": items}, self.tracing,
                          attributes={"engine": "hosted", "model": self.spec.model})
+        leg_input: str | InputItems = input if isinstance(input, str) else items
+        leg_items = items
+        output: list[Any] = []
+        approved: set[str] = set()
+        usage = [0, 0]
         try:
-            response = self._create(body)
-            if background:
-                response = self._wait(response, poll_interval_s, min(max_wait_s, BACKGROUND_CAP_S))
-            check_response(response, self.where)
+            for _ in range(self.max_legs):
+                response = self._create(self.body(leg_input, background=background))
+                if background:
+                    response = self._wait(response, poll_interval_s, min(max_wait_s, BACKGROUND_CAP_S))
+                check_response(response, self.where)
+                leg = strip_echo(response.output, leg_items) if background else list(response.output)
+                output.extend(leg)
+                if response.usage is not None:
+                    usage[0] += response.usage.input_tokens
+                    usage[1] += response.usage.output_tokens
+                follow = self.next_input(leg_items, leg) if self.auto_approve else None
+                if follow is None:
+                    break
+                approved.update(i.id for i in leg if isinstance(i, McpApprovalRequest))
+                leg_input = leg_items = follow
+            else:
+                raise SupervisorError(f"auto-approved MCP calls kept asking for approval after {self.max_legs} "
+                                      "follow-ups; raise max_turns", cause="max_turns")
         except SupervisorError as exc:
             root.end(error=str(exc))
             raise
-        output = strip_echo(response.output, items) if background else list(response.output)
         result = AgentResult.from_response(response, items, engine="hosted", trace_id=root.trace_id)
-        result.output = output
+        if approved or background:
+            result.output = [i for i in output if not (isinstance(i, McpApprovalRequest) and i.id in approved)]
+        if approved and response.usage is not None:
+            result.usage = response.usage.model_copy(update={
+                "input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage)})
         _trace_tools(root, result)
         root.end({"text": result.text})
         return result
 
-    def _create(self, body: Mapping[str, Any]) -> Response:
+    def _create(self, body: Mapping[str, Any]) -> Any:
         try:
             return self.retry.call(lambda: self.client.responses.create(**_split(body)))
         except Exception as exc:
@@ -177,17 +221,26 @@ class HostedEngine:
 
     # -- streaming -------------------------------------------------------------------------------
     def stream(self, input: str | Sequence[Any]) -> HostedStream:
-        return HostedStream(self, normalize_input(input), self.body(input, stream=True))
+        self.body(input, stream=True)  # invalid requests fail here, before any event
+        return HostedStream(self, input)
+
+
+_INDEXED = ("response.output_item.added", "response.output_item.done")
 
 
 class HostedStream:
-    """The relayed event stream of one hosted turn; `result` is set once it completed."""
+    """The relayed event stream of one hosted turn; `result` is set once it completed.
 
-    def __init__(self, engine: HostedEngine, items: InputItems, body: dict[str, Any]) -> None:
+    Events are renumbered (`sequence_number`, and `output_index` across auto-approved follow-ups);
+    approval requests for trusted servers are held back, and answered by the next leg instead.
+    """
+
+    def __init__(self, engine: HostedEngine, input: str | Sequence[Any]) -> None:
         self.engine = engine
-        self.input = items
-        self.body = body
+        self.raw_input = input
+        self.input = normalize_input(input)
         self.result: AgentResult | None = None
+        self._seq = 0
         self._events = self._relay()
 
     def __iter__(self) -> Iterator[ResponseStreamEvent]:
@@ -196,68 +249,130 @@ class HostedStream:
     def __next__(self) -> ResponseStreamEvent:
         return next(self._events)
 
+    def _number(self, event: Any, index: int | None = None) -> Any:
+        update: dict[str, Any] = {"sequence_number": self._seq}
+        if index is not None:
+            update["output_index"] = index
+        self._seq += 1
+        return event.model_copy(update=update)
+
     def _relay(self) -> Iterator[ResponseStreamEvent]:
         engine = self.engine
         root = root_span(f"supervisor {engine.spec.name}", {"input": self.input}, engine.tracing,
                          attributes={"engine": "hosted", "model": engine.spec.model})
-        seq = 0
-        done: list[Any] = []
-        stream = None
         error_sent = False
+        leg_input: str | InputItems = self.raw_input if isinstance(self.raw_input, str) else self.input
+        leg_items = self.input
+        merged: list[Any] = []
+        usage = [0, 0]
         try:
-            try:
-                stream = engine.retry.call(lambda: engine.client.responses.create(**_split(self.body)))
-            except Exception as exc:
-                raise from_exception(exc, engine.where, timeout_s=engine.timeout_s) from None
+            for leg in range(engine.max_legs):
+                leg_output: list[Any] = []
+                held: list[Any] = []
+                indexes: dict[int, int] = {}
+                completed = None
+                for event in self._leg(leg_input):
+                    kind = getattr(event, "type", None)
+                    if kind == "error":
+                        error_sent = True
+                        yield self._number(event)
+                        raise SupervisorError(redact(f"{engine.where} reported an error in the stream"
+                                                     f"{f' ({event.code})' if event.code else ''}: "
+                                                     f"{event.message}"), cause="stream")
+                    if kind in ("response.created", "response.in_progress", "response.queued") and leg > 0:
+                        continue
+                    if kind == "response.completed":
+                        completed = event
+                        break
+                    if kind == "response.failed":
+                        yield self._number(event)
+                        check_response(event.response, engine.where)
+                        raise SupervisorError(f"{engine.where} reported response.failed", cause="response")
+                    index = getattr(event, "output_index", None)
+                    if index is not None:
+                        if kind in _INDEXED and engine.trusted(event.item):
+                            held.append(event)
+                            if kind == "response.output_item.done":
+                                leg_output.append(event.item)
+                            continue
+                        if index not in indexes:  # the next position in the combined output
+                            indexes[index] = len(merged) + len(indexes)
+                        if kind == "response.output_item.done":
+                            leg_output.append(event.item)
+                        yield self._number(event, indexes[index])
+                        continue
+                    yield self._number(event)
+                if completed is None:
+                    raise SupervisorError(f"{engine.where} ended the stream without response.completed",
+                                          cause="stream")
+                response = completed.response
+                check_response(response, engine.where)
+                if response.output:  # the service's own list is authoritative (quirk: deltas only)
+                    leg_output = list(response.output)
+                if response.usage is not None:
+                    usage[0] += response.usage.input_tokens
+                    usage[1] += response.usage.output_tokens
+                follow = engine.next_input(leg_items, leg_output) if held else None
+                if follow is None:
+                    for event in held:  # not all pending approvals were trusted: show them after all
+                        if event.type == "response.output_item.added":
+                            indexes[event.output_index] = len(merged) + len(indexes)
+                        yield self._number(event, indexes[event.output_index])
+                    merged.extend(leg_output)
+                    final = response if leg == 0 else response.model_copy(update={"output": merged})
+                    if leg > 0 and response.usage is not None:
+                        final = final.model_copy(update={"usage": response.usage.model_copy(update={
+                            "input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage)})})
+                    result = AgentResult.from_response(final, self.input, engine="hosted", trace_id=root.trace_id)
+                    if not result.output:
+                        result.output = list(merged)
+                    self.result = result
+                    yield self._number(completed.model_copy(update={"response": final}))
+                    _trace_tools(root, result)
+                    root.end({"text": result.text})
+                    return
+                merged.extend(i for i in leg_output if not engine.trusted(i))
+                leg_input = leg_items = follow
+            raise SupervisorError(f"auto-approved MCP calls kept asking for approval after {engine.max_legs} "
+                                  "follow-ups; raise max_turns", cause="max_turns")
+        except SupervisorError as exc:
+            if not error_sent:
+                yield ev.error_event(self._seq, str(exc), error_code(exc))
+            root.end(error=str(exc))
+            raise
+        finally:
+            root.end(error="the caller stopped reading the stream")  # no-op when already ended
+
+    def _leg(self, leg_input: str | InputItems) -> Iterator[Any]:
+        """One streamed request's events; failures to connect or parse become `SupervisorError`."""
+        engine = self.engine
+        try:
+            stream = engine.retry.call(lambda: engine.client.responses.create(
+                **_split(engine.body(leg_input, stream=True))))
+        except SupervisorError:
+            raise
+        except Exception as exc:
+            raise from_exception(exc, engine.where, timeout_s=engine.timeout_s) from None
+        try:
             iterator = iter(stream)
             while True:
                 try:
                     event = next(iterator)
                 except StopIteration:
-                    break
+                    return
                 except Exception as exc:  # openai raises APIError for `data: {"error": ...}`; or the connection broke
-                    code, message = envelope(getattr(exc, "body", None))
-                    raise SupervisorError(redact(f"{engine.where} broke off the stream: "
-                                                 f"{message or exc}"), cause="stream") from None
+                    _, message = envelope(getattr(exc, "body", None))
+                    raise SupervisorError(redact(f"{engine.where} broke off the stream: {message or exc}"),
+                                          cause="stream") from None
                 kind = getattr(event, "type", None)
                 if kind == "error" or (kind is None and getattr(event, "message", None)):
-                    message = getattr(event, "message", None) or "an error event without a message"
-                    code = getattr(event, "code", None) or (event.model_extra or {}).get("error_code")
-                    error_sent = True
-                    yield ev.error_event(seq, message, code)
-                    raise SupervisorError(redact(f"{engine.where} reported an error in the stream"
-                                                 f"{f' ({code})' if code else ''}: {message}"), cause="stream")
-                event = ev.renumber(event, seq)
-                seq += 1
-                if kind == "response.output_item.done":
-                    done.append(event.item)
-                if kind == "response.failed":
-                    yield event
-                    check_response(event.response, engine.where)
-                    raise SupervisorError(f"{engine.where} reported response.failed", cause="response")
-                if kind == "response.completed":
-                    response = event.response
-                    check_response(response, engine.where)
-                    result = AgentResult.from_response(response, self.input, engine="hosted",
-                                                       trace_id=root.trace_id)
-                    if not result.output and done:  # quirk: response.completed with `output: []`
-                        result.output = list(done)
-                    self.result = result
-                    yield event
-                    _trace_tools(root, result)
-                    root.end({"text": result.text})
+                    extra = event.model_extra or {}
+                    yield ev.error_event(0, getattr(event, "message", None) or "an error event without a message",
+                                         getattr(event, "code", None) or extra.get("error_code"))
                     return
                 yield event
-            raise SupervisorError(f"{engine.where} ended the stream without response.completed", cause="stream")
-        except SupervisorError as exc:
-            if not error_sent:
-                yield ev.error_event(seq, str(exc), error_code(exc))
-            root.end(error=str(exc))
-            raise
         finally:
-            root.end(error="the caller stopped reading the stream")  # no-op when already ended
-            if stream is not None:
-                stream.close()
+            stream.close()
 
 
 def _trace_tools(root: Span, result: AgentResult) -> None:
