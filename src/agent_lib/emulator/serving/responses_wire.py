@@ -184,7 +184,7 @@ def response_object(output: list[dict[str, Any]], model: str, usage: tuple[int, 
     if instructions:
         body["instructions"] = instructions
     if usage is not None:
-        body["usage"] = {"input_tokens": usage[0], "input_tokens_details": {"cached_tokens": 0},
+        body["usage"] = {"input_tokens": usage[0], "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                          "output_tokens": usage[1], "output_tokens_details": {"reasoning_tokens": 0},
                          "total_tokens": usage[0] + usage[1]}
     clean = _validated_response(body)
@@ -200,12 +200,21 @@ def _validated_response(body: dict[str, Any]) -> dict[str, Any]:
     try:
         return Response.model_validate(body).model_dump(mode="json", exclude_none=True, warnings=False)
     except ValidationError:
+        if not _has_foreign_items(body["output"]):
+            raise
         # Non-standard output items (another service's extensions): keep them as given, but still
         # make sure every standard item is well formed.
         for item in body["output"]:
-            if item.get("type") in ("message", "function_call"):
+            if item.get("type") in _OWN_ITEM_TYPES:
                 _item_adapter().validate_python(item)
         return {k: v for k, v in body.items() if v is not None}
+
+
+_OWN_ITEM_TYPES = ("message", "function_call")
+
+
+def _has_foreign_items(items: Iterable[dict[str, Any]]) -> bool:
+    return any(item.get("type") not in _OWN_ITEM_TYPES for item in items)
 
 
 @lru_cache(maxsize=1)
@@ -285,10 +294,8 @@ def _validated_event(event: dict[str, Any]) -> dict[str, Any]:
     try:
         return _event_adapter().validate_python(event).model_dump(mode="json", exclude_none=True, warnings=False)
     except ValidationError:
-        item = event.get("item") or {}
-        standard = item.get("type") in ("message", "function_call") if item else (
-            event["type"] not in ("response.created", "response.in_progress", "response.completed"))
-        if standard:
+        items = [event["item"]] if "item" in event else list((event.get("response") or {}).get("output", []))
+        if not _has_foreign_items(items):
             raise
         return event  # carries another service's non-standard item: send it as built
 
