@@ -124,6 +124,8 @@ def test_pat_is_redirected_to_login(emulator, echo):
     loc = urlparse(r.headers["location"])
     assert f"{loc.scheme}://{loc.netloc}" == emulator.host and loc.path == "/login"
     assert parse_qs(loc.query)["next"] == [f"{echo.url}/some/page?x=1"]
+    followed = httpx.get(f"{echo.url}/", headers=_h(emulator.token), follow_redirects=True)
+    assert followed.status_code == 200 and "OAuth" in followed.text  # a sign-in page, not the App
 
 
 def test_can_use_is_required(emulator, admin, echo):

@@ -157,9 +157,10 @@ def test_create_and_wait_fills_service_principal_and_status(emulator, admin, cle
     assert name in [a.name for a in admin.apps.list()]
 
     updated = admin.apps.update(name, App(name=name, description="changed"))
-    assert updated.description == "changed" and updated.user_api_scopes == ["serving.serving-endpoints", "sql"]
-    upd = admin.apps.create_update_and_wait(name, "user_api_scopes", app=App(name=name, user_api_scopes=["sql"]),
-                                            timeout=WAIT)
+    assert updated.description == "changed"
+    assert updated.user_api_scopes == ["serving.serving-endpoints", "sql"]
+    upd = admin.apps.create_update_and_wait(name, "user_api_scopes",
+                                            app=App(name=name, user_api_scopes=["sql"]), timeout=WAIT)
     assert upd.user_api_scopes == ["sql"]
     assert admin.apps.get(name).user_api_scopes == ["sql"]
 
@@ -189,7 +190,8 @@ def test_duplicate_name_is_409(emulator, admin, cleanup):
 def test_bad_resources_and_unknown_fields(emulator, admin):
     h = {"Authorization": f"Bearer {emulator.token}"}
     r = httpx.post(f"{emulator.host}/api/2.0/apps", headers=h,
-                   json={"name": _name("t-bad"), "resources": [{"name": "x", "serving_endpoint": {"name": "e"}}]})
+                   json={"name": _name("t-bad"),
+                         "resources": [{"name": "x", "serving_endpoint": {"name": "e"}}]})
     assert r.status_code == 400 and "resources[0].serving_endpoint.permission" in r.json()["message"]
     r = httpx.post(f"{emulator.host}/api/2.0/apps", headers=h, json={"name": _name("t-bad"), "colour": "red"})
     assert r.status_code == 400 and "colour" in r.json()["message"]
@@ -380,6 +382,24 @@ def test_deploy_errors(emulator, admin, cleanup):
     assert created.compute_status.state == ComputeState.STOPPED
     with pytest.raises(InvalidParameterValue, match="compute"):
         admin.apps.deploy(nc, AppDeployment(source_code_path=bad_ref))
+
+
+def test_a_deployment_interrupted_by_a_restart_fails_instead_of_hanging(emulator, admin, cleanup):
+    from agent_lib.emulator.apps import models
+
+    name = _name("t-interrupt")
+    cleanup.append(name)
+    folder = _upload(admin, f"/Users/admin@example.com/{name}", {"app.py": ENV_APP.encode()})
+    admin.apps.create_and_wait(App(name=name), timeout=WAIT)
+    # what a restart leaves behind: IN_PROGRESS in the store, nobody running it
+    dep = {"deployment_id": "0" * 32, "source_code_path": folder, "mode": "SNAPSHOT", "creator": "x",
+           "status": {"state": "IN_PROGRESS", "message": "App deployment is in progress."},
+           "create_time": "2026-01-01T00:00:00Z", "update_time": "2026-01-01T00:00:00Z"}
+    models._record_deployment(emulator.state, name, dep, {"app.py": ENV_APP.encode()}, folder, True)
+    got = admin.apps.get_deployment(name, "0" * 32)
+    assert got.status.state == AppDeploymentState.FAILED and "interrupted" in got.status.message
+    ok = admin.apps.deploy_and_wait(name, AppDeployment(source_code_path=folder), timeout=WAIT)
+    assert ok.status.state == AppDeploymentState.SUCCEEDED
 
 
 def test_restart_relaunches_a_running_app_lazily(tmp_path):

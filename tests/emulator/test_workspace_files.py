@@ -123,6 +123,7 @@ def test_raw_http_errors(emulator):
     r = httpx.post(f"{emulator.host}/api/2.0/workspace/import", headers=h,
                    json={"path": "/Shared/x", "content": "!!notbase64", "format": "AUTO"})
     assert r.status_code == 400 and "content" in r.json()["message"]
-    r = httpx.post(f"{emulator.host}/api/2.0/workspace/mkdirs", headers=h, json={"path": "/Shared/x", "bogus": 1})
+    r = httpx.post(f"{emulator.host}/api/2.0/workspace/mkdirs", headers=h,
+                   json={"path": "/Shared/x", "bogus": 1})
     assert r.status_code == 400 and "bogus" in r.json()["message"]
     assert httpx.get(f"{emulator.host}/api/2.0/workspace/list", params={"path": "/"}).status_code == 401

@@ -163,7 +163,8 @@ def _apply_inputs(doc: dict[str, Any], body: dict[str, Any], fields: set[str] | 
         elif key == "user_api_scopes":
             value = _validate_scopes(value) or None
         elif key == "compute_size" and value is not None and value not in COMPUTE_SIZES:
-            raise invalid(f"Invalid value for field 'compute_size': {value!r} (one of {', '.join(COMPUTE_SIZES)}).")
+            raise invalid(f"Invalid value for field 'compute_size': {value!r} "
+                          f"(one of {', '.join(COMPUTE_SIZES)}).")
         elif key == "description" and value is not None and not isinstance(value, str):
             raise invalid("Invalid value for field 'description': expected a string.")
         if value is None:
@@ -420,10 +421,9 @@ def create_deployment(state: EmulatorState, caller: Principal, name: str, body: 
     if doc["compute_status"]["state"] != "ACTIVE":
         raise invalid(f"Cannot deploy app {name} as its compute is {doc['compute_status']['state']}. "
                       "Start the app first.")
-    if doc.get("pending_deployment"):
-        raise ApiError(409, "RESOURCE_CONFLICT",
-                       f"Cannot deploy app {name}: deployment "
-                       f"{doc['pending_deployment']['deployment_id']} is still in progress.")
+    pending = doc.get("pending_deployment")
+    if pending:
+        _reap_interrupted(state, name, pending["deployment_id"])
     source = body.get("source_code_path") or doc.get("default_source_code_path")
     if body.get("git_source") and not source:
         raise invalid("Invalid value for field 'git_source': Git deployments are not supported by the "
@@ -443,7 +443,8 @@ def create_deployment(state: EmulatorState, caller: Principal, name: str, body: 
         if not isinstance(env, dict) or not env.get("name"):
             raise invalid(f"Missing required field: env_vars[{i}].name")
     command = body.get("command")
-    if command is not None and (not isinstance(command, list) or not all(isinstance(c, str) for c in command)):
+    if command is not None and (not isinstance(command, list)
+                                or not all(isinstance(c, str) for c in command)):
         raise invalid("Invalid value for field 'command': expected a list of strings.")
     dep_id = uuid.uuid4().hex
     now = _now()
@@ -459,8 +460,29 @@ def create_deployment(state: EmulatorState, caller: Principal, name: str, body: 
             dep[key] = body[key]
     if not run:
         dep["status"] = {"state": "SUCCEEDED", "message": "App started successfully."}
+    from . import runner
+
+    if run:  # in flight from now on, so no reader mistakes it for one a restart interrupted
+        runner.expect(state, dep_id)
+    try:
+        _record_deployment(state, name, dep, tree, source, run)
+    except BaseException:
+        runner.forget(state, dep_id)
+        raise
+    if run:
+        runner.deploy_in_background(state, name, dep_id)
+    return dep
+
+
+def _record_deployment(state: EmulatorState, name: str, dep: dict[str, Any], tree: dict[str, bytes],
+                       source: str, run: bool) -> None:
+    dep_id, now = dep["deployment_id"], dep["create_time"]
     with state.store.transaction():
         doc = load(state, name)
+        if doc.get("pending_deployment"):
+            raise ApiError(409, "RESOURCE_CONFLICT",
+                           f"Cannot deploy app {name}: deployment "
+                           f"{doc['pending_deployment']['deployment_id']} is still in progress.")
         state.store.put(SNAPSHOTS, f"{name}/{dep_id}",
                         {"files": {k: base64.b64encode(v).decode() for k, v in tree.items()}})
         state.store.put(DEPLOYMENTS, f"{name}/{dep_id}", dep)
@@ -474,11 +496,6 @@ def create_deployment(state: EmulatorState, caller: Principal, name: str, body: 
             doc["app_status"] = _status("RUNNING", "App has status: App is running")
         doc["update_time"] = now
         state.store.put(APPS, name, doc)
-    if run:
-        from . import runner
-
-        runner.deploy_in_background(state, name, dep_id)
-    return dep
 
 
 def finish_deployment(state: EmulatorState, name: str, dep_id: str, *, ok: bool, message: str,
@@ -517,12 +534,29 @@ def get_deployment(state: EmulatorState, caller: Principal, name: str, dep_id: s
     """A deployment; while IN_PROGRESS, wait up to `wait_seconds` for it to finish (long poll)."""
     require(state, caller, name, "CAN_USE")
     dep = load_deployment(state, name, dep_id)
-    if dep["status"]["state"] == "IN_PROGRESS" and wait_seconds > 0:
+    if dep["status"]["state"] == "IN_PROGRESS":
         from .runner import wait_deployment
 
-        wait_deployment(state, dep_id, wait_seconds)
-        dep = load_deployment(state, name, dep_id)
+        if _reap_interrupted(state, name, dep_id):
+            return load_deployment(state, name, dep_id)
+        if wait_seconds > 0:
+            wait_deployment(state, dep_id, wait_seconds)
+            dep = load_deployment(state, name, dep_id)
     return dep
+
+
+def _reap_interrupted(state: EmulatorState, name: str, dep_id: str) -> bool:
+    """An IN_PROGRESS deployment nobody is running (the emulator restarted meanwhile) has failed."""
+    from .runner import in_flight
+
+    if in_flight(state, dep_id):
+        return False
+    dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
+    if dep is None or dep["status"]["state"] != "IN_PROGRESS":
+        return False
+    return finish_deployment(state, name, dep_id, ok=False,
+                             message="App deployment was interrupted by a restart of the workspace; "
+                                     "deploy again.")
 
 
 def list_deployments(state: EmulatorState, caller: Principal, name: str) -> list[dict[str, Any]]:
@@ -583,7 +617,8 @@ def _desired_grants(state: EmulatorState, doc: dict[str, Any]) -> list[list[str]
     for res in doc.get("resources") or []:
         if "serving_endpoint" in res:
             b = res["serving_endpoint"]
-            out.append(["acl", "serving-endpoints", serving_endpoint_acl_id(state, b["name"]), b["permission"]])
+            endpoint = serving_endpoint_acl_id(state, b["name"])
+            out.append(["acl", "serving-endpoints", endpoint, b["permission"]])
         elif "genie_space" in res:
             b = res["genie_space"]
             out.append(["acl", "genie", b["space_id"], b["permission"]])

@@ -1,17 +1,25 @@
-"""`/api/2.0/apps`: create, list, get, update, delete, deployments, start, stop, app updates."""
+"""`/api/2.0/apps`: create, list, get, update, delete, deployments, start, stop, app updates.
+
+Also `GET /login`, where the Apps front proxy sends PAT callers (as Databricks does): a sign-in page
+saying that Apps need OAuth, so a client that follows the redirect ends on HTML, not a 404.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from html import escape
+
 from fastapi import APIRouter, Body
+from fastapi.responses import HTMLResponse
 
 from ..core.deps import Caller, State
 from ..core.errors import invalid
 from ..core.identity import Principal, require_scope
 from . import models
 
-router = APIRouter(prefix="/api/2.0/apps", tags=["apps"])
+router = APIRouter()
+apps = APIRouter(prefix="/api/2.0/apps", tags=["apps"])
 
 DEPLOYMENT_LONG_POLL_SECONDS = 10.0  # GET of an IN_PROGRESS deployment waits this long for it to end
 
@@ -20,7 +28,8 @@ def _scope(caller: Principal) -> None:
     require_scope(caller, "apps")
 
 
-def _page(items: list[dict[str, Any]], page_size: int | None, page_token: str | None) -> tuple[list, str | None]:
+def _page(items: list[dict[str, Any]], page_size: int | None,
+          page_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
     try:
         start = int(page_token) if page_token else 0
     except ValueError:
@@ -32,7 +41,7 @@ def _page(items: list[dict[str, Any]], page_size: int | None, page_token: str | 
     return chunk, (str(start + size) if start + size < len(items) else None)
 
 
-@router.post("")
+@apps.post("")
 def create(state: State, caller: Caller, body: dict[str, Any] = Body(...),
            no_compute: bool = False) -> dict[str, Any]:
     _scope(caller)
@@ -40,7 +49,7 @@ def create(state: State, caller: Caller, body: dict[str, Any] = Body(...),
     return models.render(state, doc)
 
 
-@router.get("")
+@apps.get("")
 def list_(state: State, caller: Caller, page_size: int | None = None,
           page_token: str | None = None, space: str | None = None) -> dict[str, Any]:
     _scope(caller)
@@ -52,25 +61,25 @@ def list_(state: State, caller: Caller, page_size: int | None = None,
     return out
 
 
-@router.get("/{name}")
+@apps.get("/{name}")
 def get(name: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
     return models.render(state, models.require(state, caller, name, "CAN_USE"))
 
 
-@router.patch("/{name}")
+@apps.patch("/{name}")
 def update(name: str, state: State, caller: Caller, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     _scope(caller)
     return models.render(state, models.update_app(state, caller, name, body))
 
 
-@router.delete("/{name}")
+@apps.delete("/{name}")
 def delete(name: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
     return models.render(state, models.delete_app(state, caller, name), with_url=False)
 
 
-@router.post("/{name}/update")
+@apps.post("/{name}/update")
 def create_update(name: str, state: State, caller: Caller,
                   body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     _scope(caller)
@@ -80,20 +89,20 @@ def create_update(name: str, state: State, caller: Caller,
     return models.create_update(state, caller, name, body.get("app"), body.get("update_mask"))
 
 
-@router.get("/{name}/update")
+@apps.get("/{name}/update")
 def get_update(name: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
     return models.get_update(state, caller, name)
 
 
-@router.post("/{name}/deployments")
+@apps.post("/{name}/deployments")
 def deploy(name: str, state: State, caller: Caller,
            body: dict[str, Any] | None = Body(None)) -> dict[str, Any]:
     _scope(caller)
     return models.render_deployment(models.create_deployment(state, caller, name, body or {}))
 
 
-@router.get("/{name}/deployments")
+@apps.get("/{name}/deployments")
 def list_deployments(name: str, state: State, caller: Caller, page_size: int | None = None,
                      page_token: str | None = None) -> dict[str, Any]:
     _scope(caller)
@@ -105,20 +114,35 @@ def list_deployments(name: str, state: State, caller: Caller, page_size: int | N
     return out
 
 
-@router.get("/{name}/deployments/{deployment_id}")
+@apps.get("/{name}/deployments/{deployment_id}")
 def get_deployment(name: str, deployment_id: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
     dep = models.get_deployment(state, caller, name, deployment_id, DEPLOYMENT_LONG_POLL_SECONDS)
     return models.render_deployment(dep)
 
 
-@router.post("/{name}/start")
+@apps.post("/{name}/start")
 def start(name: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
     return models.render(state, models.start_app(state, caller, name))
 
 
-@router.post("/{name}/stop")
+@apps.post("/{name}/stop")
 def stop(name: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
     return models.render(state, models.stop_app(state, caller, name))
+
+
+router.include_router(apps)
+
+
+@router.get("/login", include_in_schema=False)
+def login(next: str | None = None) -> HTMLResponse:
+    """The sign-in page a PAT caller of an App is redirected to (no API behind it)."""
+    target = f"<p>Requested: <code>{escape(next)}</code></p>" if next else ""
+    return HTMLResponse(
+        "<!doctype html><html><head><title>Sign in - Databricks</title></head><body>"
+        "<h1>Sign in to the emulated Databricks workspace</h1>"
+        "<p>Databricks Apps accept OAuth access tokens only; personal access tokens are redirected "
+        "here. Use an OAuth token (for example <code>databricks auth token</code>, or a service "
+        f"principal's client credentials).</p>{target}</body></html>")

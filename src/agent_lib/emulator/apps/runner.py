@@ -215,6 +215,7 @@ def _resolve_env(state: EmulatorState, app: dict[str, Any], entries: list[Any], 
     return out
 
 
+_CREDENTIAL_WORDS = ("TOKEN", "SECRET", "PASSWORD", "API_KEY", "CREDENTIAL")
 _VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
@@ -238,7 +239,7 @@ def _child_env(state: EmulatorState, app: dict[str, Any], port: int, secret: str
                url: str | None) -> dict[str, str]:
     """The parent's environment minus every credential, plus what Databricks gives an App."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("DATABRICKS_") and "TOKEN" not in k.upper() and "SECRET" not in k.upper()}
+           if not k.startswith("DATABRICKS_") and not any(w in k.upper() for w in _CREDENTIAL_WORDS)}
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bin_dir, *[p for p in env.get("PATH", "").split(os.pathsep)
                                                if p and p != bin_dir]])
@@ -416,11 +417,28 @@ def _run_deployment(state: EmulatorState, rt: AppsRuntime, name: str, dep_id: st
         old.stop()
 
 
+def expect(state: EmulatorState, dep_id: str) -> None:
+    """Mark a deployment as in flight before it is recorded (see `in_flight`)."""
+    runtime(state).events.setdefault(dep_id, threading.Event())
+
+
+def forget(state: EmulatorState, dep_id: str) -> None:
+    event = runtime(state).events.pop(dep_id, None)
+    if event is not None:
+        event.set()
+
+
 def deploy_in_background(state: EmulatorState, name: str, dep_id: str) -> None:
     rt = runtime(state)
-    rt.events[dep_id] = threading.Event()
+    rt.events.setdefault(dep_id, threading.Event())
     threading.Thread(target=_run_deployment, args=(state, rt, name, dep_id), daemon=True,
                      name=f"app-deploy-{name}").start()
+
+
+def in_flight(state: EmulatorState, dep_id: str) -> bool:
+    """Whether this process is running the deployment right now."""
+    rt = state.runtime.get(_RUNTIME_KEY)
+    return rt is not None and dep_id in rt.events
 
 
 def wait_deployment(state: EmulatorState, dep_id: str, timeout: float) -> None:

@@ -295,11 +295,13 @@ def export(state: EmulatorState, caller: Principal, path: str, format: str | Non
     kind = doc["object_type"]
     if kind == "DIRECTORY":
         if fmt not in ("SOURCE", "AUTO"):
-            raise invalid(f"Invalid value for field 'format': directories export as SOURCE or AUTO, not {fmt}.")
+            raise invalid(f"Invalid value for field 'format': directories export as SOURCE or AUTO, "
+                          f"not {fmt}.")
         data, file_type = _zip_tree(state, caller, path, include_files=fmt == "AUTO"), "zip"
     elif kind == "FILE":
         if fmt not in ("SOURCE", "AUTO", "RAW"):
-            raise invalid(f"Invalid value for field 'format': files export as SOURCE, AUTO or RAW, not {fmt}.")
+            raise invalid(f"Invalid value for field 'format': files export as SOURCE, AUTO or RAW, "
+                          f"not {fmt}.")
         data = _content(state, doc)
         file_type = posixpath.splitext(path)[1].lstrip(".")
     else:

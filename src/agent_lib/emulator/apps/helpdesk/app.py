@@ -27,7 +27,8 @@ THRESHOLD = 0.12
 
 FAQ: list[dict[str, str]] = [
     {"id": "password-reset", "title": "Password reset",
-     "keywords": "password reset forgot forgotten locked lockout unlock login sign-in expired change credentials",
+     "keywords": ("password reset forgot forgotten locked lockout unlock login sign-in expired change "
+                  "credentials"),
      "answer": "To reset your password, go to https://password.example.com, choose 'Forgot password' "
                "and follow the link sent to your recovery email. If your account is locked after too "
                "many attempts, wait 15 minutes or call the service desk at extension 4357 to unlock it."},
@@ -37,12 +38,14 @@ FAQ: list[dict[str, str]] = [
                "vpn.example.com and sign in with your company account and MFA. If it keeps "
                "disconnecting, switch to a wired connection and make sure the client is version 6 or later."},
     {"id": "laptop-replacement", "title": "Laptop replacement",
-     "keywords": "laptop replacement replace broken damaged new computer hardware refresh slow battery screen",
+     "keywords": ("laptop replacement replace broken damaged new computer hardware refresh slow battery "
+                  "screen"),
      "answer": "Laptops are refreshed every 3 years. For a broken or damaged laptop, open a hardware "
                "ticket in the IT portal with a photo of the damage; a loaner is available the same day "
                "and the replacement ships within 5 business days."},
     {"id": "mfa", "title": "Multi-factor authentication",
-     "keywords": "mfa multi-factor two-factor 2fa authenticator authentication code phone new device otp token",
+     "keywords": ("mfa multi-factor two-factor 2fa authenticator authentication code phone new device "
+                  "otp token"),
      "answer": "Multi-factor authentication uses the Microsoft Authenticator app. To move MFA to a new "
                "phone, sign in at https://mysignins.example.com from a trusted device and add the new "
                "phone; if you lost your old phone, the service desk can issue a temporary access pass."},
@@ -67,7 +70,8 @@ FAQ: list[dict[str, str]] = [
                "use 'Guest' with the daily password shown at reception. If the signal is weak, report "
                "the room number to the service desk."},
     {"id": "access-request", "title": "Access requests",
-     "keywords": "access request permission permissions group shared drive folder system role grant application",
+     "keywords": ("access request permission permissions group shared drive folder system role grant "
+                  "application"),
      "answer": "Request access to systems, groups and shared folders in the IT portal under 'Access "
                "request'. Your manager and the system owner approve it; access is usually granted within "
                "one business day."},
@@ -156,9 +160,9 @@ def _question(payload: dict[str, Any]) -> str:
 def _build(text: str, topic: str | None) -> tuple[Any, Any]:
     from openai.types.responses import Response, ResponseOutputMessage, ResponseOutputText
 
+    part = ResponseOutputText(type="output_text", text=text, annotations=[])
     message = ResponseOutputMessage(id=f"msg_{uuid.uuid4().hex}", type="message", role="assistant",
-                                    status="completed",
-                                    content=[ResponseOutputText(type="output_text", text=text, annotations=[])])
+                                    status="completed", content=[part])
     response = Response(id=f"resp_{uuid.uuid4().hex}", object="response", created_at=time.time(),
                         model=MODEL, output=[message], parallel_tool_calls=False, tool_choice="auto",
                         tools=[], status="completed",
