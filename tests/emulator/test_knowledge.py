@@ -75,11 +75,12 @@ def test_create_update_delete_an_assistant(admin, alice):
     ka = alice.knowledge_assistants.create_knowledge_assistant(
         KnowledgeAssistant(display_name=name, description="An empty assistant"))
     try:
-        assert ka.endpoint_name == f"ka-{ka.id.replace('-', '')[:8]}-endpoint" and ka.creator == "alice@example.com"
+        assert ka.endpoint_name == f"ka-{ka.id.replace('-', '')[:8]}-endpoint"
+        assert ka.creator == "alice@example.com"
         ep = alice.serving_endpoints.get(ka.endpoint_name)  # the creator owns the endpoint too
         assert ep.task == "agent/v1/responses" and ep.permission_level.value == "CAN_MANAGE"
         res = alice.api_client.do("POST", f"/serving-endpoints/{ka.endpoint_name}/invocations",
-                                  body={"input": [{"role": "user", "content": "How long is the laptop warranty?"}]})
+                                  body={"input": "How long is the laptop warranty?"})
         assert res["output"][0]["content"][0]["text"] == NOT_FOUND  # no knowledge sources yet
         from google.protobuf.field_mask_pb2 import FieldMask
 
@@ -167,11 +168,12 @@ def test_ka_streams_through_databricks_openai(oai):
 
 
 def test_sdk_query_with_chat_messages_and_raw_invocations(admin):
-    res = admin.serving_endpoints.query(KA_ENDPOINT, messages=[
-        ChatMessage(role=ChatMessageRole.USER, content="What is the meal per diem for international travel?")])
+    question = "What is the meal per diem for international travel?"
+    res = admin.serving_endpoints.query(KA_ENDPOINT, messages=[ChatMessage(role=ChatMessageRole.USER,
+                                                                           content=question)])
     assert "$90" in res.choices[0].message.content
     raw = admin.api_client.do("POST", f"/serving-endpoints/{KA_ENDPOINT}/invocations",
-                              body={"input": [{"role": "user", "content": "Can I accept a gift from a vendor?"}]})
+                              body={"input": [{"role": "user", "content": "Can I accept a vendor gift?"}]})
     assert raw["object"] == "response" and "$100" in raw["output"][0]["content"][0]["text"]
 
 
@@ -189,7 +191,8 @@ def test_ka_answer_for_other_services(emulator):
     alice = state.identities.resolve(emulator.token_for("alice@example.com"))
     answer = knowledge.ka_answer(state, admin, KA_ID, "How many remote days per week can I work?")
     assert answer.found and "3 days per week" in answer.text
-    assert answer.citations[0].title == "Remote Work Policy" and answer.citations[0].section == "Hybrid schedule"
+    top = answer.citations[0]
+    assert (top.title, top.section) == ("Remote Work Policy", "Hybrid schedule")
     assert not knowledge.ka_answer(state, admin, KA_ID, "Who won the world cup in 2022?").found
     from agent_lib.emulator.core.errors import ApiError
 
@@ -210,8 +213,9 @@ def test_alice_needs_can_query_on_the_endpoint(DatabricksOpenAI, admin, alice):
         ask(as_alice, question)
     with pytest.raises(PermissionDenied):
         alice.knowledge_assistants.get_knowledge_assistant(f"knowledge-assistants/{KA_ID}")
-    admin.serving_endpoints.update_permissions(ep_id, access_control_list=[ServingEndpointAccessControlRequest(
-        user_name="alice@example.com", permission_level=ServingEndpointPermissionLevel.CAN_QUERY)])
+    grant = ServingEndpointAccessControlRequest(user_name="alice@example.com",
+                                                permission_level=ServingEndpointPermissionLevel.CAN_QUERY)
+    admin.serving_endpoints.update_permissions(ep_id, access_control_list=[grant])
     try:
         assert "15 days" in ask(as_alice, question).output_text
         assert alice.knowledge_assistants.get_knowledge_assistant(f"knowledge-assistants/{KA_ID}").id == KA_ID
@@ -229,8 +233,9 @@ def test_can_query_on_the_assistant_also_opens_its_endpoint(DatabricksOpenAI, em
 
     with pytest.raises(openai.PermissionDeniedError):
         ask(as_bob, "What is the restocking fee for an opened monitor?")
-    admin.knowledge_assistants.update_permissions(KA_ID, access_control_list=[KnowledgeAssistantAccessControlRequest(
-        user_name="bob@example.com", permission_level=KnowledgeAssistantPermissionLevel.CAN_QUERY)])
+    grant = KnowledgeAssistantAccessControlRequest(
+        user_name="bob@example.com", permission_level=KnowledgeAssistantPermissionLevel.CAN_QUERY)
+    admin.knowledge_assistants.update_permissions(KA_ID, access_control_list=[grant])
     try:
         assert "15%" in ask(as_bob, "What is the restocking fee for an opened monitor?").output_text
         assert KA_ENDPOINT in {e.name for e in bob.serving_endpoints.list()}
@@ -244,7 +249,8 @@ def test_knowledge_routes_respect_narrowed_tokens(emulator):
     r = httpx.get(f"{emulator.host}/api/2.1/knowledge-assistants/{KA_ID}",
                   headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 403 and "serving.serving-endpoints" in r.json()["message"]
+    serving_only = emulator.token_for("admin@example.com", scopes=["model-serving"])
     r = httpx.post(f"{emulator.host}/serving-endpoints/{KA_ENDPOINT}/invocations",
-                   headers={"Authorization": f"Bearer {emulator.token_for('admin@example.com', scopes=['model-serving'])}"},
+                   headers={"Authorization": f"Bearer {serving_only}"},
                    json={"input": "How long is the laptop warranty?"})
     assert r.status_code == 200 and "2 years" in r.json()["output"][0]["content"][0]["text"]

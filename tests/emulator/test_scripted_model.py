@@ -21,7 +21,8 @@ def user(content: str) -> Message:
 
 def test_turns_play_in_order_with_tool_calls_then_text():
     model = ScriptedModel([
-        {"tool_calls": [{"name": "get_order_status", "arguments": {"order_id": "A-1"}}], "expect": "order a-1"},
+        {"tool_calls": [{"name": "get_order_status", "arguments": {"order_id": "A-1"}}],
+         "expect": "order a-1"},
         {"text": "Order A-1 has shipped.", "expect": "SHIPPED"},
     ])
     first = model.respond([user("Where is order A-1?")], TOOLS)
@@ -70,7 +71,8 @@ def test_expectation_mismatch_says_what_was_expected_and_seen():
 
 def test_expectation_reads_the_last_tool_output():
     model = ScriptedModel([text("done", expect="42")])
-    history = [user("compute"), Message("assistant", "", tool_calls=()), Message("tool", "result: 42", tool_call_id="c")]
+    history = [user("compute"), Message("assistant", "", tool_calls=()),
+               Message("tool", "result: 42", tool_call_id="c")]
     assert model.respond(history, []).text == "done"
 
 
@@ -100,7 +102,8 @@ def test_malformed_turns_are_rejected(raw, fragment):
 
 @pytest.fixture
 def http(emulator):
-    client = httpx.Client(base_url=emulator.host, headers={"Authorization": f"Bearer {emulator.token}"}, timeout=30)
+    client = httpx.Client(base_url=emulator.host, headers={"Authorization": f"Bearer {emulator.token}"},
+                          timeout=30)
     yield client
     client.delete(f"/_emulator/models/{ENDPOINT}")
     client.close()
@@ -133,7 +136,8 @@ def test_leftover_turns_fail_assert_complete_over_http(http):
 
 
 def test_expectation_mismatch_over_http_is_a_400(http):
-    http.put(f"/_emulator/models/{ENDPOINT}", json={"kind": "scripted", "turns": [{"text": "x", "expect": "invoice"}]})
+    turns = [{"text": "x", "expect": "invoice"}]
+    http.put(f"/_emulator/models/{ENDPOINT}", json={"kind": "scripted", "turns": turns})
     r = _chat(http, "shipping please")
     assert r.status_code == 400 and "'invoice'" in r.json()["message"]
 

@@ -24,7 +24,8 @@ KA_ENDPOINT = demo_ids.KNOWLEDGE_ASSISTANT_ENDPOINT
 WEATHER_TOOL_CHAT = {"type": "function", "function": {
     "name": "get_weather", "description": "Current weather in a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
-WEATHER_TOOL_RESPONSES = {"type": "function", "name": "get_weather", "description": "Current weather in a city",
+WEATHER_TOOL_RESPONSES = {"type": "function", "name": "get_weather",
+                          "description": "Current weather in a city",
                           "parameters": WEATHER_TOOL_CHAT["function"]["parameters"], "strict": True}
 SCRIPT = [
     {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}], "expect": "weather in Paris"},
@@ -111,8 +112,8 @@ def test_unknown_endpoint_is_not_found(admin):
 
 def test_sdk_query_with_chat_messages(admin, script):
     script(["Hello from the scripted model."])
-    res = admin.serving_endpoints.query(ENDPOINT, messages=[ChatMessage(role=ChatMessageRole.USER, content="hi")],
-                                        temperature=0.2, max_tokens=50)
+    hi = ChatMessage(role=ChatMessageRole.USER, content="hi")
+    res = admin.serving_endpoints.query(ENDPOINT, messages=[hi], temperature=0.2, max_tokens=50)
     assert res.choices[0].message.content == "Hello from the scripted model."
     assert res.object.value == "chat.completion"
     assert res.usage.prompt_tokens > 0 and res.usage.completion_tokens > 0
@@ -133,7 +134,8 @@ def test_chat_tool_call_then_answer_with_the_tool_output_in_history(oai, script)
     assert tc.function.name == "get_weather" and json.loads(tc.function.arguments) == {"city": "Paris"}
     assert first.usage.prompt_tokens > 0
     messages.append(choice.message.model_dump(exclude_none=True))
-    messages.append({"role": "tool", "tool_call_id": tc.id, "content": json.dumps({"temp_c": 21, "sky": "sunny"})})
+    output = json.dumps({"temp_c": 21, "sky": "sunny"})
+    messages.append({"role": "tool", "tool_call_id": tc.id, "content": output})
     second = oai.chat.completions.create(model=ENDPOINT, messages=messages, tools=[WEATHER_TOOL_CHAT])
     assert second.choices[0].finish_reason == "stop"
     assert second.choices[0].message.content == "It is 21 °C and sunny in Paris."
@@ -148,8 +150,9 @@ def test_chat_streaming_text_and_tool_calls(oai, script):
                                                   messages=[{"role": "user", "content": "Weather in Oslo?"}]))
         for c in chunks:
             c.model_dump()
-    args = "".join(tc.function.arguments or "" for c in chunks for tc in (c.choices[0].delta.tool_calls or []))
-    names = [tc.function.name for c in chunks for tc in (c.choices[0].delta.tool_calls or []) if tc.function.name]
+    deltas = [tc for c in chunks for tc in (c.choices[0].delta.tool_calls or [])]
+    args = "".join(tc.function.arguments or "" for tc in deltas)
+    names = [tc.function.name for tc in deltas if tc.function.name]
     assert names == ["get_weather"] and json.loads(args) == {"city": "Oslo"}
     assert chunks[-1].choices[0].finish_reason == "tool_calls" and chunks[-1].usage.total_tokens > 0
 
@@ -199,8 +202,8 @@ def test_responses_streaming_events_in_order(oai, script):
     kinds = [e.type for e in events]
     assert kinds[:4] == ["response.created", "response.in_progress", "response.output_item.added",
                          "response.content_part.added"]
-    assert kinds[-4:] == ["response.output_text.done", "response.content_part.done", "response.output_item.done",
-                          "response.completed"]
+    assert kinds[-4:] == ["response.output_text.done", "response.content_part.done",
+                          "response.output_item.done", "response.completed"]
     assert kinds.count("response.output_text.delta") >= 3
     assert [e.sequence_number for e in events] == list(range(len(events)))
     deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
@@ -218,7 +221,8 @@ def test_responses_streaming_events_in_order(oai, script):
 
 def test_responses_stream_wire_format(admin_http, script):
     script(["hello"])
-    r = admin_http.post("/serving-endpoints/responses", json={"model": ENDPOINT, "input": "hi", "stream": True})
+    r = admin_http.post("/serving-endpoints/responses",
+                        json={"model": ENDPOINT, "input": "hi", "stream": True})
     frames = [f for f in r.text.split("\n\n") if f]
     first_lines = frames[0].split("\n")
     assert first_lines[0] == "event: response.created" and first_lines[1].startswith("data: {")
@@ -245,8 +249,9 @@ def test_http_errors_are_databricks_envelopes(emulator, admin_http):
                           headers={"Authorization": "Bearer dapi-not-a-token"})
     assert bad_token.status_code == 401
 
+    q = [{"role": "user", "content": "q"}]
     cases = [
-        ("/serving-endpoints/chat/completions", {"model": "nope", "messages": [{"role": "user", "content": "q"}]},
+        ("/serving-endpoints/chat/completions", {"model": "nope", "messages": q},
          404, "RESOURCE_DOES_NOT_EXIST", "nope"),
         ("/serving-endpoints/nope/invocations", {"messages": [{"role": "user", "content": "q"}]},
          404, "RESOURCE_DOES_NOT_EXIST", "nope"),
@@ -256,12 +261,13 @@ def test_http_errors_are_databricks_envelopes(emulator, admin_http):
          400, "INVALID_PARAMETER_VALUE", "frobnicate"),
         ("/serving-endpoints/chat/completions", {"messages": [{"role": "user", "content": "q"}]},
          400, "INVALID_PARAMETER_VALUE", "model"),
-        ("/serving-endpoints/chat/completions", {"model": ENDPOINT, "messages": [{"role": "wizard", "content": "q"}]},
+        ("/serving-endpoints/chat/completions",
+         {"model": ENDPOINT, "messages": [{"role": "wizard", "content": "q"}]},
          400, "INVALID_PARAMETER_VALUE", "messages[0].role"),
         ("/serving-endpoints/chat/completions", {"model": ENDPOINT, "temperature": 7,
                                                  "messages": [{"role": "user", "content": "q"}]},
          400, "INVALID_PARAMETER_VALUE", "temperature"),
-        ("/serving-endpoints/chat/completions", {"model": ENDPOINT, "messages": [{"role": "user", "content": "q"}],
+        ("/serving-endpoints/chat/completions", {"model": ENDPOINT, "messages": q,
                                                  "tools": [{"type": "retrieval"}]},
          400, "INVALID_PARAMETER_VALUE", "tools[0].type"),
         ("/serving-endpoints/responses", {"model": ENDPOINT, "input": "q",

@@ -31,5 +31,6 @@ def seed(state: EmulatorState) -> None:
     models.create(state, owner, display_name=DISPLAY_NAME, description=DESCRIPTION,
                   instructions=INSTRUCTIONS, ka_id=demo_ids.KNOWLEDGE_ASSISTANT_ID)
     models.add_source(state, demo_ids.KNOWLEDGE_ASSISTANT_ID, {
-        "display_name": "Policy documents", "description": "The company's policy handbook, one Markdown file per policy.",
+        "display_name": "Policy documents",
+        "description": "The company's policy handbook, one Markdown file per policy.",
         "source_type": "files", "files": {"path": models.POLICIES_VOLUME}})

@@ -75,7 +75,8 @@ def create(state: EmulatorState, creator: Principal | None, *, display_name: str
         state.store.put(KIND, ka_id, doc)
         state.acls.create(OBJECT_TYPE, ka_id, creator)
         serving.create_endpoint(
-            state, doc["endpoint_name"], kind=serving.KNOWLEDGE_ASSISTANT, creator=creator_name, owner=creator,
+            state, doc["endpoint_name"], kind=serving.KNOWLEDGE_ASSISTANT, creator=creator_name,
+            owner=creator,
             description=f"Agent endpoint of Knowledge Assistant '{doc['display_name']}'",
             served_entities=[{"name": doc["endpoint_name"].removesuffix("-endpoint"),
                               "entity_name": f"knowledge-assistants/{ka_id}", "entity_version": "1"}],
@@ -172,7 +173,8 @@ def add_source(state: EmulatorState, ka_id: str, body: dict[str, Any]) -> dict[s
     if not isinstance(spec, dict):
         raise invalid(f"Missing required field: {kind} (the {kind} source's specification)")
     if kind == "files" and not str(spec.get("path", "")).startswith("/Volumes/"):
-        raise invalid("files.path must be a Unity Catalog volume path (/Volumes/<catalog>/<schema>/<volume>/...)")
+        raise invalid("files.path must be a Unity Catalog volume path "
+                      "(/Volumes/<catalog>/<schema>/<volume>/...)")
     ks_id = str(uuid.uuid4())
     doc = {"id": ks_id, "knowledge_assistant_id": ka_id, "display_name": body["display_name"],
            "description": body["description"], "source_type": kind, kind: spec, "state": "UPDATED",
@@ -276,7 +278,8 @@ def _register_permissions() -> None:
 
 _register_permissions()
 
-__all__ = ["DOCS_DIR", "KIND", "OBJECT_TYPE", "POLICIES_VOLUME", "add_source", "all_assistants", "annotations_for",
-           "answer_messages", "answer_question", "create", "delete", "delete_source", "describe", "describe_source",
+__all__ = ["DOCS_DIR", "KIND", "OBJECT_TYPE", "POLICIES_VOLUME", "add_source", "all_assistants",
+           "annotations_for", "answer_messages", "answer_question", "create", "delete", "delete_source",
+           "describe", "describe_source",
            "endpoint_name_for", "exists", "get", "get_source", "index_for", "ka_answer", "level", "require",
            "sources", "update"]

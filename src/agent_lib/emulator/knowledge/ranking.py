@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -130,7 +130,8 @@ class Section:
                     else:
                         out.append(", ".join(c for c in row if c) + ".")
             else:
-                text = _ABBREV.sub(lambda m: m.group(0).replace(".", "\0"), " ".join(line.strip() for line in block))
+                text = " ".join(line.strip() for line in block)
+                text = _ABBREV.sub(lambda m: m.group(0).replace(".", "\0"), text)
                 out.extend(p.replace("\0", ".").strip()
                            for p in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"($])", text) if p.strip())
         return out
@@ -248,7 +249,8 @@ class Index:
         for t in terms:
             f = doc.get(t, 0)
             if f:
-                score += self.idf(t) * f * (self.k1 + 1) / (f + self.k1 * (1 - self.b + self.b * length / self._avg))
+                norm = self.k1 * (1 - self.b + self.b * length / self._avg)
+                score += self.idf(t) * f * (self.k1 + 1) / (f + norm)
         return score
 
     def search(self, question: str, k: int = 3) -> list[tuple[float, Section]]:
@@ -301,7 +303,8 @@ class Index:
                       citations=tuple(citations), passages=tuple(quoted))
 
 
-def _best_sentences(section: Section, terms: set[str], idf, limit: int = 2) -> list[str]:  # type: ignore[no-untyped-def]
+def _best_sentences(section: Section, terms: set[str], idf: Callable[[str], float],
+                    limit: int = 2) -> list[str]:
     scored = []
     for i, sentence in enumerate(section.sentences()):
         words = set(tokens(sentence))

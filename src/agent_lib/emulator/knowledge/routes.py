@@ -5,7 +5,8 @@
     GET    /api/2.1/knowledge-assistants                                list (those the caller can query)
     POST   /api/2.1/knowledge-assistants                                create (the creator owns it)
     GET    /api/2.1/knowledge-assistants/{id}                           get
-    PATCH  /api/2.1/knowledge-assistants/{id}?update_mask=...           update display_name/description/instructions
+    PATCH  /api/2.1/knowledge-assistants/{id}?update_mask=...           update (display_name, description,
+                                                                        instructions)
     DELETE /api/2.1/knowledge-assistants/{id}                           delete (and its endpoint)
     GET    /api/2.1/knowledge-assistants/{id}/knowledge-sources         list sources
     POST   /api/2.1/knowledge-assistants/{id}/knowledge-sources         add a source
@@ -68,7 +69,8 @@ class SourceBody(BaseModel):
     knowledge_cutoff_time: str | None = None
 
 
-def _page(items: list[dict[str, Any]], key: str, page_size: int | None, page_token: str | None) -> dict[str, Any]:
+def _page(items: list[dict[str, Any]], key: str, page_size: int | None,
+          page_token: str | None) -> dict[str, Any]:
     try:
         start = int(page_token) if page_token else 0
     except ValueError as exc:
@@ -95,8 +97,8 @@ def list_assistants(state: State, caller: Caller, page_size: int | None = None,
 @router.post(BASE)
 def create_assistant(body: AssistantBody, state: State, caller: Caller) -> dict[str, Any]:
     require_scope(caller, *SCOPES)
-    doc = models.create(state, caller, display_name=body.display_name or "", description=body.description or "",
-                        instructions=body.instructions)
+    doc = models.create(state, caller, display_name=body.display_name or "",
+                        description=body.description or "", instructions=body.instructions)
     return models.describe(doc)
 
 
@@ -143,8 +145,8 @@ def sync_sources(ka_id: str, state: State, caller: Caller) -> dict[str, Any]:
 @router.post(BASE + "/{ka_id}/knowledge-sources")
 def create_source(ka_id: str, body: SourceBody, state: State, caller: Caller) -> dict[str, Any]:
     models.require(state, caller, models.get(state, ka_id), "CAN_MANAGE")
-    fields = body.model_dump(exclude_none=True, include={"display_name", "description", "source_type", "files",
-                                                         "index", "file_table"})
+    fields = body.model_dump(exclude_none=True, include={
+        "display_name", "description", "source_type", "files", "index", "file_table"})
     return models.describe_source(models.add_source(state, ka_id, fields))
 
 

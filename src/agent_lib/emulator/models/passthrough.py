@@ -53,7 +53,8 @@ class PassthroughModel:
 
         from ..serving.chat_wire import messages_to_wire, tools_to_wire, turn_from_wire
 
-        body: dict[str, Any] = {"model": self.model, "messages": messages_to_wire(messages), **self.extra_body}
+        body: dict[str, Any] = {"model": self.model, "messages": messages_to_wire(messages),
+                                **self.extra_body}
         if tools:
             body["tools"] = tools_to_wire(tools)
         url = f"{self.base_url}/chat/completions"

@@ -63,10 +63,12 @@ def validate_config(config: Any) -> dict[str, Any]:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})")
     allowed = {"reference": {"kind"}, "echo": {"kind"}, "scripted": {"kind", "turns"},
-               "passthrough": {"kind", "base_url", "model", "api_key_env", "timeout_seconds", "extra_body"}}[kind]
+               "passthrough": {"kind", "base_url", "model", "api_key_env", "timeout_seconds",
+                               "extra_body"}}[kind]
     unknown = sorted(set(config) - allowed)
     if unknown:
-        raise ValueError(f"unknown field {unknown[0]!r} for kind {kind!r} (allowed: {', '.join(sorted(allowed))})")
+        raise ValueError(f"unknown field {unknown[0]!r} for kind {kind!r} "
+                         f"(allowed: {', '.join(sorted(allowed))})")
     if kind == "scripted":
         from .scripted import parse_turn
 

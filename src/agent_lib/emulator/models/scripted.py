@@ -187,7 +187,10 @@ def _last_user_or_tool(messages: Sequence[Message]) -> Message | None:
 
 def _describe_request(messages: Sequence[Message], tools: Sequence[ToolSpec]) -> str:
     last = _last_user_or_tool(messages)
-    what = f"last {last.role} message is {_clip(last.content)!r}" if last else "conversation has no user message"
+    if last:
+        what = f"last {last.role} message is {_clip(last.content)!r}"
+    else:
+        what = "conversation has no user message"
     names = ", ".join(t.name for t in tools) or "none"
     return f"{what} ({len(messages)} messages; tools: {names})"
 

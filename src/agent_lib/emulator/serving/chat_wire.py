@@ -90,8 +90,8 @@ def parse_messages(messages: Any) -> list[Message]:
                     raise invalid(f"{cw}.function.name is required")
                 call_id = tc.get("id") or f"call_{i}_{j}"
                 names[call_id] = fn["name"]
-                calls.append(ToolCall(fn["name"], decode_arguments(fn.get("arguments"), f"{cw}.function.arguments"),
-                                      call_id))
+                args = decode_arguments(fn.get("arguments"), f"{cw}.function.arguments")
+                calls.append(ToolCall(fn["name"], args, call_id))
             out.append(Message("assistant", text.strip() if calls and not text.strip() else text,
                                tool_calls=tuple(calls)))
         elif role == "tool":
@@ -170,8 +170,9 @@ def turn_from_wire(body: Any) -> ModelTurn:
             decoded = json.loads(args) if isinstance(args, str) else dict(args)
         except json.JSONDecodeError:
             decoded = {"_raw_arguments": args}
-        calls.append(ToolCall(fn.get("name", ""), decoded if isinstance(decoded, dict) else {"value": decoded},
-                              tc.get("id") or f"call_{j}"))
+        if not isinstance(decoded, dict):
+            decoded = {"value": decoded}
+        calls.append(ToolCall(fn.get("name", ""), decoded, tc.get("id") or f"call_{j}"))
     usage = body.get("usage") or {}
     text = content_text(msg.get("content"), "choices[0].message.content") if not calls else None
     return ModelTurn(text=text, tool_calls=tuple(calls),
@@ -199,11 +200,12 @@ def completion(turn: ModelTurn, model: str, usage: tuple[int, int], *, completio
     """A `chat.completion` object for one model turn (validated through openai's ChatCompletion)."""
     from openai.types.chat import ChatCompletion
 
-    message: dict[str, Any] = {"role": "assistant", "content": turn.text if not turn.tool_calls else (turn.text or None)}
+    content = turn.text if not turn.tool_calls else (turn.text or None)
+    message: dict[str, Any] = {"role": "assistant", "content": content}
     if turn.tool_calls:
         message["tool_calls"] = [_tool_call_wire(c) for c in turn.tool_calls]
-    body = {"id": completion_id or new_id(), "object": "chat.completion", "created": created or int(time.time()),
-            "model": model,
+    body = {"id": completion_id or new_id(), "object": "chat.completion",
+            "created": created or int(time.time()), "model": model,
             "choices": [{"index": 0, "message": message,
                          "finish_reason": "tool_calls" if turn.tool_calls else "stop"}],
             "usage": _usage(usage)}
@@ -221,7 +223,8 @@ def text_pieces(text: str, words: int = 3) -> list[str]:
 
 
 def completion_chunks(turn: ModelTurn, model: str, usage: tuple[int, int], *,
-                      completion_id: str | None = None, created: int | None = None) -> Iterator[dict[str, Any]]:
+                      completion_id: str | None = None,
+                      created: int | None = None) -> Iterator[dict[str, Any]]:
     """`chat.completion.chunk` objects for one turn: role, deltas, finish reason with usage."""
     from openai.types.chat import ChatCompletionChunk
 

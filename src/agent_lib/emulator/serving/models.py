@@ -129,7 +129,8 @@ def require_view(state: EmulatorState, caller: Principal, doc: dict[str, Any]) -
     require_scope(caller, *SCOPES)
     have = level(state, caller, doc)
     if have is None:
-        raise permission_denied(f"User {caller.name} does not have CAN_VIEW on serving endpoint '{doc['name']}'.")
+        raise permission_denied(
+            f"User {caller.name} does not have CAN_VIEW on serving endpoint '{doc['name']}'.")
     return have
 
 
@@ -230,7 +231,8 @@ def _register_permissions() -> None:
 
 _register_permissions()
 
-__all__ = ["FOUNDATION", "KIND", "KNOWLEDGE_ASSISTANT", "OBJECT_TYPE", "SCOPES", "TASKS", "Answer", "all_endpoints",
-           "answer", "create_endpoint", "delete_endpoint", "describe", "endpoint_id", "exists_id", "find_by_id",
+__all__ = ["FOUNDATION", "KIND", "KNOWLEDGE_ASSISTANT", "OBJECT_TYPE", "SCOPES", "TASKS", "Answer",
+           "all_endpoints", "answer", "create_endpoint", "delete_endpoint", "describe", "endpoint_id",
+           "exists_id", "find_by_id",
            "foundation_entity", "get_endpoint", "level", "require_query", "require_view", "served_name",
            "summary"]

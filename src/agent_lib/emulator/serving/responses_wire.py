@@ -71,7 +71,8 @@ def parse_input(input: Any, instructions: str | None = None) -> list[Message]:
             if role is None:
                 raise invalid(f"{where}.role must be one of user, assistant, system, developer "
                               f"(got {item.get('role')!r})")
-            messages.append(Message(role, content_text(item.get("content"), f"{where}.content")))  # type: ignore[arg-type]
+            text = content_text(item.get("content"), f"{where}.content")
+            messages.append(Message(role, text))  # type: ignore[arg-type]
         elif kind == "function_call":
             name, call_id = item.get("name"), item.get("call_id")
             if not isinstance(name, str) or not name:
@@ -149,7 +150,8 @@ def message_item(text: str, *, item_id: str | None = None, annotations: Sequence
             "content": [{"type": "output_text", "text": text, "annotations": list(annotations)}]}
 
 
-def function_call_item(call: ToolCall, *, item_id: str | None = None, status: str = "completed") -> dict[str, Any]:
+def function_call_item(call: ToolCall, *, item_id: str | None = None,
+                       status: str = "completed") -> dict[str, Any]:
     return {"type": "function_call", "id": item_id or new_item_id("fc"), "call_id": call.call_id,
             "name": call.name, "arguments": json.dumps(call.arguments), "status": status}
 
@@ -184,7 +186,8 @@ def response_object(output: list[dict[str, Any]], model: str, usage: tuple[int, 
     if instructions:
         body["instructions"] = instructions
     if usage is not None:
-        body["usage"] = {"input_tokens": usage[0], "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        body["usage"] = {"input_tokens": usage[0],
+                         "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                          "output_tokens": usage[1], "output_tokens_details": {"reasoning_tokens": 0},
                          "total_tokens": usage[0] + usage[1]}
     clean = _validated_response(body)
@@ -292,7 +295,8 @@ def _validated_event(event: dict[str, Any]) -> dict[str, Any]:
     from pydantic import ValidationError
 
     try:
-        return _event_adapter().validate_python(event).model_dump(mode="json", exclude_none=True, warnings=False)
+        parsed = _event_adapter().validate_python(event)
+        return parsed.model_dump(mode="json", exclude_none=True, warnings=False)
     except ValidationError:
         items = [event["item"]] if "item" in event else list((event.get("response") or {}).get("output", []))
         if not _has_foreign_items(items):

@@ -197,13 +197,14 @@ def invocations(name: str, body: InvocationRequest, state: State, caller: Caller
         stray = sorted(sent & (set(ResponsesRequest.model_fields) - set(ChatRequest.model_fields)))
         if stray:
             raise invalid(f"Unknown field for a chat request: {stray[0]}")
-        return _chat(state, caller, name, ChatRequest.model_validate(body.model_dump(include=sent & set(ChatRequest.model_fields))))
+        fields = body.model_dump(include=sent & set(ChatRequest.model_fields))
+        return _chat(state, caller, name, ChatRequest.model_validate(fields))
     if body.input is not None:
         stray = sorted(sent & (set(ChatRequest.model_fields) - set(ResponsesRequest.model_fields)))
         if stray:
             raise invalid(f"Unknown field for a Responses request: {stray[0]}")
-        return _responses(state, caller, name,
-                          ResponsesRequest.model_validate(body.model_dump(include=sent & set(ResponsesRequest.model_fields))))
+        fields = body.model_dump(include=sent & set(ResponsesRequest.model_fields))
+        return _responses(state, caller, name, ResponsesRequest.model_validate(fields))
     if sent & {"dataframe_records", "dataframe_split", "instances", "inputs"}:
         raise invalid(f"Endpoint '{name}' (task {doc['task']}) does not take dataframe or tensor inputs; "
                       "send messages (chat) or input (Responses)")
@@ -232,7 +233,8 @@ def model_status(endpoint: str, state: State, caller: Caller) -> dict[str, Any]:
 
 @router.put("/_emulator/models/{endpoint}")
 def set_model(endpoint: str, body: dict[str, Any], state: State, caller: Caller) -> dict[str, Any]:
-    """Body: `{"kind": "scripted", "turns": [...]}`, `{"kind": "passthrough", ...}`, `{"kind": "reference"}`."""
+    """Body: `{"kind": "scripted", "turns": [...]}`, `{"kind": "passthrough", ...}` or
+    `{"kind": "reference"}`."""
     _model_endpoint(state, caller, endpoint)
     try:
         registry.set_config(state, endpoint, body)
