@@ -242,3 +242,26 @@ def test_warehouses(admin, alice):
     assert w.state.value == "RUNNING" and w.name
     with pytest.raises(NotFound):
         admin.warehouses.get("nope")
+
+
+def test_python_functions_over_many_rows_share_one_interpreter(admin, schema, monkeypatch):
+    from agent_lib.emulator.catalog import functions, python_runner
+
+    started = []
+    real = python_runner._Worker.__init__
+
+    def counting(self):
+        started.append(1)
+        real(self)
+
+    monkeypatch.setattr(python_runner._Worker, "__init__", counting)
+    r = run(admin, f"SELECT order_id, {schema}.shout(order_id) FROM main.sales.orders ORDER BY order_id LIMIT 300")
+    assert r.status.state == StatementState.SUCCEEDED and len(r.result.data_array) == 300
+    assert all(row[1] == row[0].upper() + "!" for row in r.result.data_array)
+    assert len(started) == 1
+    # a runaway body inside a statement is stopped and fails the statement
+    admin.functions.create(make_function(schema, "spin", "while True:\n    pass", python=True))
+    monkeypatch.setattr(functions, "DEFAULT_TIMEOUT_S", 0.5)
+    r = run(admin, f"SELECT {schema}.shout('a'), {schema}.spin()")
+    assert r.status.state == StatementState.FAILED
+    assert "timed out after 0.5 s" in r.status.error.message and f"{schema}.spin" in r.status.error.message

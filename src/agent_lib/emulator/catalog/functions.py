@@ -10,20 +10,16 @@ function: `expand_calls` rewrites `cat.sch.fn(args)` in a statement into somethi
   the qualified form always means the parameter. Scalar bodies are an expression or a one-row query;
   table bodies (`data_type: TABLE_TYPE`) are a query whose columns are named by `return_params`.
 * Python bodies (`routine_body: EXTERNAL`, `external_language: Python`) are a function body with
-  the parameters in scope that `return`s the value. Each call runs in a fresh, isolated interpreter
-  (`python -I`, empty environment) with a timeout; a runaway body is killed.
+  the parameters in scope that `return`s the value (DATE parameters arrive as `datetime.date`).
+  They run in an isolated interpreter (`python -I`, empty environment) with a timeout; a runaway
+  body is killed (see `python_runner`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import subprocess
-import sys
-import tempfile
-import textwrap
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,12 +30,11 @@ from ..core.errors import ApiError, invalid
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from ..warehouse import Column, WarehouseError
-from . import sqltext
+from . import python_runner, sqltext
 from .models import FUNCTION, function_doc
 
 DEFAULT_TIMEOUT_S = 10.0
 MAX_DEPTH = 16
-_MAX_OUTPUT = 16 * 1024 * 1024
 
 # type_name (ColumnTypeName) -> Databricks SQL type text
 TYPE_TEXT = {"LONG": "BIGINT", "SHORT": "SMALLINT", "BYTE": "TINYINT", "TABLE_TYPE": "TABLE"}
@@ -388,93 +383,36 @@ def run_sql(state: EmulatorState, sql: str, params: dict[str, Any] | None = None
 
 # -- Python bodies ----------------------------------------------------------------------------
 
-_RUNNER = r'''
-import datetime, json, sys
-def _default(o):
-    if isinstance(o, (datetime.date, datetime.datetime)):
-        return o.isoformat()
-    if isinstance(o, (set, tuple, frozenset)):
-        return list(o)
-    return str(o)
-def _main():
-    req = json.loads(sys.stdin.read())
-    out = sys.stdout
-    sys.stdout = sys.stderr
-    try:
-        ns = {"__name__": "__uc_function__"}
-        exec(compile(req["source"], req["filename"], "exec"), ns)
-        args = {}
-        for name, kind, value in req["args"]:
-            if value is not None and kind == "DATE":
-                value = datetime.date.fromisoformat(value)
-            elif value is not None and kind in ("TIMESTAMP", "TIMESTAMP_NTZ"):
-                value = datetime.datetime.fromisoformat(value)
-            args[name] = value
-        text = json.dumps({"ok": True, "value": ns["__uc_body__"](**args)}, default=_default)
-    except BaseException as exc:
-        line, tb = None, exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename == req["filename"]:
-                line = tb.tb_lineno - 1
-            tb = tb.tb_next
-        text = json.dumps({"ok": False, "type": type(exc).__name__, "message": str(exc), "line": line})
-    out.write(text)
-    out.flush()
-_main()
-'''
-
-
-def _python_source(body: str, names: list[str]) -> str:
-    inner = textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") or "    pass"
-    return f"def __uc_body__({', '.join(names)}):\n{inner}\n"
-
-
 def check_python_body(body: str, names: list[str]) -> None:
     """Reject a Python body that does not compile (400 naming routine_definition and the line)."""
     try:
-        compile(_python_source(body, names), "<routine_definition>", "exec")
+        compile(python_runner.source(body, names), "<routine_definition>", "exec")
     except SyntaxError as exc:
-        line = (exc.lineno or 1) - 1
+        line = max((exc.lineno or 1) - 1, 1)
         raise invalid(f"Invalid value for field 'function_info.routine_definition': the Python "
                       f"body does not compile: {exc.msg} (line {line}).") from None
 
 
 def _run_python(doc: dict[str, Any], args: dict[str, Any], timeout: float) -> Any:
     full = doc["full_name"]
-    params = _params(doc)
-    filename = f"<function {full}>"
-    request = {"source": _python_source(doc["routine_definition"], [p["name"] for p in params]),
-               "filename": filename,
-               "args": [[p["name"], type_key(p), args.get(p["name"])] for p in params]}
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "PYTHONIOENCODING": "utf-8"}
+    params = [(p["name"], type_key(p), args.get(p["name"])) for p in _params(doc)]
     try:
-        proc = subprocess.run([sys.executable, "-I", "-c", _RUNNER], input=json.dumps(request, default=str),
-                              capture_output=True, text=True, timeout=timeout, env=env,
-                              cwd=tempfile.gettempdir())
-    except subprocess.TimeoutExpired:
-        raise FunctionExecutionError(
-            f"Execution of function {full} timed out after {timeout:g} s; its Python body was "
-            "stopped.", reason="timeout") from None
-    except OSError as exc:
-        raise FunctionExecutionError(f"Execution of function {full} failed: could not start "
-                                     f"Python ({exc}).") from None
-    stdout = proc.stdout[:_MAX_OUTPUT]
-    try:
-        reply = json.loads(stdout)
-    except ValueError:
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
-        raise FunctionExecutionError(
-            f"Execution of function {full} failed: the Python body exited with code "
-            f"{proc.returncode} without a result" + (f" ({' / '.join(tail)})" if tail else "") + ".") from None
-    if not reply.get("ok"):
-        where = f" (line {reply['line']} of the body)" if reply.get("line") else ""
-        raise FunctionExecutionError(
-            f"Execution of function {full} failed: {reply.get('type')}: {reply.get('message')}{where}")
-    value = reply.get("value")
+        value = python_runner.run(f"<function {full}>", doc["routine_definition"], params, timeout,
+                                  deterministic=bool(doc.get("is_deterministic")))
+    except python_runner.PythonBodyError as exc:
+        if exc.reason == "timeout":
+            raise FunctionExecutionError(
+                f"Execution of function {full} timed out after {timeout:g} s; its Python body was "
+                "stopped.", reason="timeout") from None
+        raise FunctionExecutionError(f"Execution of function {full} failed: {exc.message}") from None
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def python_session():
+    """One Python interpreter for all the Python calls of a SQL statement (see python_runner)."""
+    return python_runner.session()
 
 
 # -- calls inside SQL statements --------------------------------------------------------------

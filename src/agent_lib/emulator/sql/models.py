@@ -241,10 +241,11 @@ def _run(state: EmulatorState, caller: Principal, req: dict[str, Any], called: l
     labels: dict[str, tuple[str, str]] = {}
     limit = req["row_limit"]
     try:
-        expanded = functions.expand_calls(state, sql, catalog=req["catalog"], schema=req["schema"],
-                                          params=req["params"], types=types, labels=labels)
-        result = functions.run_sql(state, expanded, req["params"], catalog=req["catalog"],
-                                   schema=req["schema"], row_limit=limit + 1 if limit else None)
+        with functions.python_session():
+            expanded = functions.expand_calls(state, sql, catalog=req["catalog"], schema=req["schema"],
+                                              params=req["params"], types=types, labels=labels)
+            result = functions.run_sql(state, expanded, req["params"], catalog=req["catalog"],
+                                       schema=req["schema"], row_limit=limit + 1 if limit else None)
     except WarehouseError as exc:
         raise StatementFailed(*_databricks_error(str(exc))) from None
     except ApiError as exc:
