@@ -90,8 +90,10 @@ class Toolset:
                     raise SupervisorError(f"{label}: listing its tools took longer than "
                                           f"{self.context.timeout_s:g} s", cause="tool") from None
                 except Exception as exc:
+                    from ..retry import status_of
+
                     raise SupervisorError(f"{label}: could not prepare the tool: {describe_error(exc)}",
-                                          cause="tool") from None
+                                          cause="tool", status=status_of(unwrap(exc))) from None
                 for function in functions:
                     if function.name in owners:
                         raise SupervisorError(
@@ -125,15 +127,16 @@ class Toolset:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line description of a tool's failure, without tracebacks (and never a token)."""
-    exc = unwrap(exc)
-    if isinstance(exc, ToolFailure):
-        return str(exc)
+    from .._redact import redact
     from ..retry import status_of
 
+    exc = unwrap(exc)
+    if isinstance(exc, ToolFailure):
+        return redact(str(exc))
     status = status_of(exc)
     text = str(exc).strip() or type(exc).__name__
     kind = type(exc).__name__
-    return f"{kind} ({status}): {text}" if status else f"{kind}: {text}"
+    return redact(f"{kind} ({status}): {text}" if status else f"{kind}: {text}")
 
 
 __all__ = ["Executor", "FunctionTool", "ToolContext", "ToolFailure", "Toolset", "describe_error"]

@@ -27,14 +27,53 @@ def _client(w: WorkspaceClient, path: str) -> Any:
     return DatabricksMCPClient(server_url(w, path), workspace_client=w)
 
 
+class McpHttpError(Exception):
+    """The MCP server's HTTP answer when a session could not be opened (401, 403, 404, 503, ...)."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def _diagnose(w: WorkspaceClient, path: str, exc: BaseException) -> BaseException:
+    """Why a session failed, asked of the server directly: the MCP client's own errors for an HTTP
+    failure are often opaque (an OAuth discovery attempt on a 401, a bare task-group error)."""
+    import httpx
+
+    from ..failures import envelope
+
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "agent-lib", "version": "1"}}}
+    try:
+        response = httpx.post(server_url(w, path), json=body, timeout=10, headers={
+            **w.config.authenticate(), "Accept": "application/json, text/event-stream"})
+    except Exception:  # noqa: BLE001 - keep the original error
+        return exc
+    if response.status_code < 400:
+        return exc
+    try:
+        code, message = envelope(response.json())
+    except ValueError:
+        code, message = None, response.text.strip()
+    label = f"{response.status_code} {code}" if code else str(response.status_code)
+    return McpHttpError(response.status_code, f"{path} answered {label}: {message or 'no message'}")
+
+
 def list_tools(w: WorkspaceClient, path: str) -> list[Any]:
     """The server's `mcp.types.Tool`s (name, description, inputSchema)."""
-    return list(_client(w, path).list_tools())
+    try:
+        return list(_client(w, path).list_tools())
+    except Exception as exc:
+        raise _diagnose(w, path, unwrap(exc)) from None
 
 
 def call_tool(w: WorkspaceClient, path: str, name: str, arguments: dict[str, Any]) -> str:
     """The tool's result as text; an MCP error result raises `ToolFailure` with the server's words."""
-    result = _client(w, path).call_tool(name, arguments)
+    try:
+        result = _client(w, path).call_tool(name, arguments)
+    except Exception as exc:
+        raise _diagnose(w, path, unwrap(exc)) from None
     text = result_text(result)
     if getattr(result, "isError", False):
         raise ToolFailure(text or f"MCP tool {name} failed without a message")
