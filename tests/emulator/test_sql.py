@@ -90,6 +90,14 @@ def test_values_are_strings_and_null_is_null(admin):
     assert [c.type_name.value for c in r.manifest.schema.columns[:3]] == ["LONG", "DOUBLE", "STRING"]
 
 
+def test_statement_catalog_and_schema(admin):
+    r = run(admin, "SELECT count(*) FROM orders o WHERE o.ship_date IS DISTINCT FROM o.order_date",
+            catalog="main", schema="sales")
+    assert r.status.state == StatementState.SUCCEEDED, r.status
+    r2 = run(admin, "SELECT count(*) FROM sales.orders WHERE ship_date IS DISTINCT FROM order_date")
+    assert r.result.data_array == r2.result.data_array and int(r.result.data_array[0][0]) > 0
+
+
 def test_empty_result(admin):
     r = run(admin, "SELECT * FROM main.sales.orders WHERE 1 = 0")
     assert r.status.state == StatementState.SUCCEEDED
@@ -104,6 +112,8 @@ def test_empty_result(admin):
     ("SELECT :missing", "UNBOUND_SQL_PARAMETER"),
     ("SELECT main.sales.no_such_fn(1)", "UNRESOLVED_ROUTINE"),
     ("SELECT 1; SELECT 2", "one statement"),
+    ("SELECT * FROM sales.nope", "TABLE_OR_VIEW_NOT_FOUND"),
+    ("ATTACH DATABASE 'x.db' AS x", "PARSE_SYNTAX_ERROR"),
 ])
 def test_bad_sql_is_a_failed_statement(admin, statement, needle):
     r = run(admin, statement)

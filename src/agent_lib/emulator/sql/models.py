@@ -30,7 +30,10 @@ _FIELDS = {"statement", "warehouse_id", "parameters", "catalog", "schema", "wait
            "on_wait_timeout", "disposition", "format", "row_limit", "byte_limit", "query_tags"}
 _TYPE_NAME = {"BIGINT": "LONG", "SMALLINT": "SHORT", "TINYINT": "BYTE", "INTEGER": "INT",
               "TIMESTAMP_NTZ": "TIMESTAMP", "VARCHAR": "STRING", "TEXT": "STRING"}
-_READ_ONLY = re.compile(r"^[\s(]*(select|with|values|explain)\b", re.IGNORECASE)
+_WRITES = re.compile(r"^[\s(]*(insert|update|delete|create|drop|alter|replace|merge|truncate|"
+                     r"grant|revoke|reindex|vacuum|analyze)\b", re.IGNORECASE)
+_UNSUPPORTED = re.compile(r"^[\s(]*(attach|detach|pragma|begin|commit|rollback|savepoint|release)\b",
+                          re.IGNORECASE)
 _PARAM_TYPES = {"STRING", "INT", "INTEGER", "BIGINT", "LONG", "SMALLINT", "SHORT", "TINYINT", "BYTE",
                 "DOUBLE", "FLOAT", "DECIMAL", "BOOLEAN", "DATE", "TIMESTAMP", "TIMESTAMP_NTZ",
                 "VOID"}
@@ -226,10 +229,13 @@ def _run(state: EmulatorState, caller: Principal, req: dict[str, Any], called: l
         raise StatementFailed(f"[UNBOUND_SQL_PARAMETER] Found the unbound parameter: {missing[0]}. "
                               "Provide it in `parameters` as {name, value, type}.", "42P02")
     _check_tables(state, masked, sql, req["catalog"])
-    if not caller.admin and not _READ_ONLY.match(sql):
+    unsupported = _UNSUPPORTED.match(sql)
+    if unsupported:
+        raise StatementFailed(f"[PARSE_SYNTAX_ERROR] Syntax error at or near "
+                              f"'{unsupported.group(1).upper()}': not a Databricks SQL statement.", "42601")
+    if not caller.admin and _WRITES.match(sql):
         raise StatementFailed("[INSUFFICIENT_PERMISSIONS] Insufficient privileges: only workspace "
-                              "admins can change data in the emulated warehouse; statements must "
-                              "be queries (SELECT, WITH, VALUES).", "42501")
+                              "admins can change data in the emulated warehouse.", "42501")
     for doc in called:
         if not state.grants.has(caller, "function", doc["full_name"], "EXECUTE"):
             raise StatementFailed(
@@ -278,10 +284,18 @@ _FROM_NAME = re.compile(
 
 
 def _check_tables(state: EmulatorState, masked: str, sql: str, catalog: str) -> None:
-    """A dotted name after FROM/JOIN that is no table: Databricks' TABLE_OR_VIEW_NOT_FOUND."""
+    """A table name after FROM/JOIN that is no table: Databricks' TABLE_OR_VIEW_NOT_FOUND.
+
+    Three-part names are always tables there; a two-part name only when its first part is a
+    schema of the statement's catalog (`o.order_date` in `IS DISTINCT FROM o.order_date` is not).
+    """
     for m in _FROM_NAME.finditer(masked):
         written = sql[m.start(1):m.end(1)]
         parts = sqltext.name_parts(written)
+        if len(parts) == 2:
+            schema = f"{catalog}.{parts[0]}"
+            if state.store.get("uc_schema", schema) is None and not state.warehouse.tables(schema):
+                continue
         name = ".".join(parts if len(parts) == 3 else [catalog, *parts])
         if not state.warehouse.has_table(name):
             raise StatementFailed(
@@ -339,7 +353,7 @@ def _cell(value: Any, type_text: str) -> str | None:
 
 
 _ERRORS = (
-    (re.compile(r"no such table: (.+)"), "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{0}` cannot be "
+    (re.compile(r"(?:no such table|unknown database):? (.+)"), "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{0}` cannot be "
      "found. Verify the spelling and correctness of the schema and catalog.", "42P01"),
     (re.compile(r"no such column: (.+)"), "[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column, variable, "
      "or function parameter with name `{0}` cannot be resolved.", "42703"),
