@@ -375,3 +375,38 @@ def test_in_process_helpers_reach_the_connection_with_the_same_checks(emulator):
     with pytest.raises(ApiError) as denied:
         models.connection_tools(state, bob, demo_ids.CONNECTION)
     assert denied.value.status == 403
+
+
+# -- managed MCP: Genie spaces -------------------------------------------------------------------
+
+def test_genie_space_answers_through_query_space_and_poll_response(emulator, admin):
+    sid = demo_ids.GENIE_SPACE_ID
+    client = DatabricksMCPClient(server_url=f"{emulator.host}/api/2.0/mcp/genie/{sid}",
+                                 workspace_client=admin)
+    tools = {t.name: t for t in client.list_tools()}
+    assert set(tools) == {f"query_space_{sid}", f"poll_response_{sid}"}
+    assert tools[f"query_space_{sid}"].inputSchema["required"] == ["query"]
+    assert demo_ids.GENIE_SPACE_TITLE in tools[f"query_space_{sid}"].description
+    result = client.call_tool(f"query_space_{sid}", {"query": "What was total revenue by region in 2025?"})
+    answer = result.structuredContent
+    assert not result.isError and answer["status"] == "COMPLETED"
+    assert "SELECT" in answer["sql"].upper() and answer["result"]["columns"][0] == "region"
+    assert {row[0] for row in answer["result"]["rows"]} == {"North America", "EMEA", "APAC", "LATAM"}
+    polled = client.call_tool(f"poll_response_{sid}", {"conversation_id": answer["conversation_id"],
+                                                       "message_id": answer["message_id"]})
+    assert polled.structuredContent["result"] == answer["result"]
+    resources = client.get_databricks_resources()
+    assert [type(r).__name__ for r in resources] == ["DatabricksGenieSpace"]
+
+
+def test_genie_mcp_needs_can_run_and_the_genie_scope(emulator):
+    url = f"{emulator.host}/api/2.0/mcp/genie/{demo_ids.GENIE_SPACE_ID}"
+    r = httpx.post(url, json=INIT, headers=_headers(emulator.token_for("bob@example.com")))
+    assert r.status_code == 403 and r.json()["error_code"] == "PERMISSION_DENIED"
+    narrowed = emulator.token_for("admin@example.com", scopes=["catalog.connections"])
+    assert httpx.post(url, json=INIT, headers=_headers(narrowed)).status_code == 403
+    scoped = emulator.token_for("admin@example.com", scopes=["genie"])
+    assert len(_mcp(url, scoped, [None])[0]) == 2
+    missing = httpx.post(f"{emulator.host}/api/2.0/mcp/genie/01f0deadbeef", json=INIT,
+                         headers=_headers(emulator.token))
+    assert missing.status_code == 403  # Genie answers a missing space with 403, not 404
