@@ -1,0 +1,196 @@
+"""A small hand-written table of related words for common business, IT and consumer vocabulary.
+
+Users rarely use a tool's own words ("money back" for a refund tool, "PTO" for leave, "umbrella"
+for weather). Each group below is a set of words that name the same need; a request word
+that shares a group with a tool word counts as a weaker match than the word itself. Groups are kept
+tight on purpose: a loose group turns every request into a match and breaks abstention.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .text import stem
+
+GROUPS: tuple[str, ...] = (
+    # travel and places
+    "weather forecast temperature rain raining rainy umbrella snow snowing sunny sun wind windy humid "
+    "humidity cloudy storm stormy hot cold warm outside jacket climate degrees freezing chilly",
+    "flight flights fly flying plane airline airlines airfare airport depart departure nonstop layover "
+    "airplane",
+    "hotel hotels room rooms stay accommodation lodging motel hostel airbnb nights inn",
+    "direction directions route navigate navigation map maps walk walking transit commute distance "
+    "driving drive",
+    "ride taxi cab uber lyft car chauffeur pickup dropoff lift",
+    "restaurant restaurants eat eating dining diner bistro cafe table reservation sushi pizza brunch "
+    "dinner lunch",
+    "travel trip traveling travelling abroad journey",
+    # money and markets
+    "currency currencies money exchange forex fx",
+    "convert conversion converter exchange change",
+    "stock stocks share shares ticker equity trading traded trade market nasdaq nyse quote investor "
+    "portfolio",
+    "crypto cryptocurrency bitcoin btc ethereum eth coin coins dogecoin solana blockchain",
+    "price prices cost costs worth value quote",
+    "refund refunds reimburse chargeback return returns undelivered",
+    "pay payment payments invoice invoices bill bills settle payable supplier vendor",
+    "expense expenses expensing reimbursement reimburse reimbursed claim receipt",
+    # work and business
+    "revenue sales sale income earnings turnover sold sell selling bookings spend spending",
+    "analytics metrics kpi report reporting trend trends breakdown performance dashboard insight "
+    "biggest largest top ranking",
+    "meal meals lunch dinner breakfast brunch food",
+    "customer customers client clients account accounts crm contact lead leads opportunity "
+    "opportunities prospect",
+    "employee employees colleague colleagues coworker staff manager directory teammate org",
+    "leave vacation pto holiday holidays absence sick annual sabbatical parental maternity paternity",
+    "balance remaining left allowance entitlement accrued",
+    "policy policies rule rules guideline guidelines handbook allowed permitted allow compliance "
+    "procedure entitled",
+    "ticket tickets issue issues incident incidents problem bug support helpdesk outage broken crash "
+    "crashing fault error down outage",
+    "network vpn wifi internet connection connect connectivity",
+    "hardware laptop computer screen keyboard monitor printer mouse device",
+    "software app application excel install crash crashing",
+    "access permission permissions login password credentials locked",
+    "password reset locked login credentials",
+    "order orders purchase purchased",
+    "status progress update shipped fulfilled fulfilment fulfillment delivered",
+    "inventory stock supply warehouse units quantity available availability sku",
+    "ship shipping shipment package parcel delivery deliver courier tracking track carrier postal",
+    "file files document documents doc docs folder drive pdf spreadsheet sheet presentation slides "
+    "deck",
+    "sql query database table tables select rows statement warehouse",
+    "code python script snippet program execute run",
+    "calculate calculator compute math arithmetic multiply times divide divided plus minus percent "
+    "percentage sqrt equation expression",
+    "search find lookup locate",
+    "web internet online website google websearch browse",
+    "news headline headlines article articles happening press stories",
+    "summarize summary gist recap article page",
+    # personal
+    "calendar schedule agenda meeting meetings event events appointment invite busy free sync",
+    "email mail inbox mailbox message messages gmail outlook",
+    "remind reminder reminders remember forget alarm notify ping nudge alert",
+    "time clock timezone hour local morning",
+    "recipe recipes cook cooking dish meal bake baking ingredient ingredients cuisine food dessert",
+    "music song songs play playlist album artist listen hear spotify tune beats band",
+    "sport sports game games match score scores team league fixture fixtures win beat play",
+    "movie movies film films cinema showtime theater theatre screening playing",
+    "define definition meaning mean synonym synonyms word pronounce pronunciation dictionary",
+    "translate translation language say",
+    "thermostat heat heating cooling temperature degrees warm cold freezing",
+    "measurement measure length weight volume km kilometer kilometers mile miles meter meters feet "
+    "foot inch inches cm lb lbs kg kilogram kilograms pound pounds ounce ounces liter liters gallon "
+    "gallons cup cups celsius fahrenheit",
+    "person people guest guests passenger passengers traveller travellers traveler travelers party",
+    "cheap budget inexpensive affordable",
+    "damaged broken defective cracked smashed",
+)
+
+# Request words that carry little intent on their own; their matches count at half weight.
+GENERIC = frozenset(
+    stem(w)
+    for w in """find search look check show list book make create set send open run do take put add
+    see help use go start new latest current today information info detail details data thing
+    stuff number name time day week year month please quick recent latest update status
+    about can able would left""".split()
+)
+
+# Generic nouns that count fully when the tool's own name contains them ("time" for a clock tool).
+GENERIC_NOUNS = frozenset(
+    stem(w) for w in "time day week year month number name information info detail details data status".split()
+)
+
+CURRENCY_NAMES = {
+    "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "eur": "EUR", "euro": "EUR",
+    "euros": "EUR", "gbp": "GBP", "sterling": "GBP", "quid": "GBP", "jpy": "JPY", "yen": "JPY",
+    "chf": "CHF", "franc": "CHF", "francs": "CHF", "cad": "CAD", "aud": "AUD", "cny": "CNY",
+    "yuan": "CNY", "renminbi": "CNY", "inr": "INR", "rupee": "INR", "rupees": "INR", "mxn": "MXN",
+    "peso": "MXN", "pesos": "MXN", "sek": "SEK", "krona": "SEK", "nok": "NOK", "dkk": "DKK",
+    "brl": "BRL", "krw": "KRW", "sgd": "SGD", "hkd": "HKD", "nzd": "NZD", "zar": "ZAR",
+    "rand": "ZAR", "pln": "PLN", "zloty": "PLN", "try": "TRY", "lira": "TRY",
+}
+QUALIFIED_CURRENCIES = {
+    "canadian": "CAD", "australian": "AUD", "singapore": "SGD", "hong kong": "HKD",
+    "new zealand": "NZD", "british": "GBP", "us": "USD", "american": "USD", "swiss": "CHF",
+    "japanese": "JPY", "mexican": "MXN", "indian": "INR", "swedish": "SEK", "norwegian": "NOK",
+    "danish": "DKK", "chinese": "CNY",
+}
+CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+
+LANGUAGES = {
+    "english": "en", "spanish": "es", "french": "fr", "german": "de", "italian": "it",
+    "portuguese": "pt", "dutch": "nl", "japanese": "ja", "chinese": "zh", "mandarin": "zh",
+    "korean": "ko", "russian": "ru", "arabic": "ar", "hindi": "hi", "turkish": "tr", "polish": "pl",
+    "swedish": "sv", "greek": "el", "hebrew": "he", "vietnamese": "vi", "indonesian": "id",
+    "ukrainian": "uk", "czech": "cs", "danish": "da", "norwegian": "no", "finnish": "fi",
+    "thai": "th",
+}
+
+UNITS = {
+    "km": "km", "kilometer": "km", "kilometers": "km", "kilometre": "km", "kilometres": "km",
+    "mi": "mi", "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "meters": "m", "metre": "m",
+    "metres": "m", "cm": "cm", "centimeters": "cm", "mm": "mm", "ft": "ft", "foot": "ft",
+    "feet": "ft", "inch": "in", "inches": "in", "yard": "yd", "yards": "yd", "lb": "lb",
+    "lbs": "lb", "pound": "lb", "pounds": "lb", "kg": "kg", "kilo": "kg", "kilos": "kg",
+    "kilogram": "kg", "kilograms": "kg", "g": "g", "gram": "g", "grams": "g", "oz": "oz",
+    "ounce": "oz", "ounces": "oz", "l": "l", "liter": "l", "liters": "l", "litre": "l",
+    "litres": "l", "ml": "ml", "gallon": "gal", "gallons": "gal", "cup": "cup", "cups": "cup",
+    "celsius": "C", "fahrenheit": "F", "kelvin": "K", "mph": "mph", "kph": "km/h",
+}
+
+TICKERS = {
+    "apple": "AAPL", "microsoft": "MSFT", "google": "GOOGL", "alphabet": "GOOGL", "amazon": "AMZN",
+    "tesla": "TSLA", "nvidia": "NVDA", "meta": "META", "facebook": "META", "netflix": "NFLX",
+    "ibm": "IBM", "intel": "INTC", "amd": "AMD", "oracle": "ORCL", "adobe": "ADBE",
+    "salesforce": "CRM", "disney": "DIS", "walmart": "WMT", "boeing": "BA", "nike": "NKE",
+    "jpmorgan": "JPM", "coca-cola": "KO", "cocacola": "KO", "pepsi": "PEP", "pepsico": "PEP",
+    "uber": "UBER", "airbnb": "ABNB", "paypal": "PYPL", "visa": "V", "mastercard": "MA",
+    "spotify": "SPOT", "shopify": "SHOP", "snowflake": "SNOW", "palantir": "PLTR",
+}
+
+COINS = {
+    "bitcoin": "BTC", "btc": "BTC", "ethereum": "ETH", "ether": "ETH", "eth": "ETH",
+    "dogecoin": "DOGE", "doge": "DOGE", "solana": "SOL", "cardano": "ADA", "ripple": "XRP",
+    "xrp": "XRP", "litecoin": "LTC", "polkadot": "DOT", "tether": "USDT",
+}
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, frozenset[str]]:
+    related: dict[str, set[str]] = {}
+    for group in GROUPS:
+        stems = {stem(w) for w in group.split()}
+        for s in stems:
+            related.setdefault(s, set()).update(stems - {s})
+    return {k: frozenset(v) for k, v in related.items()}
+
+
+@lru_cache(maxsize=1)
+def _group_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for group in GROUPS:
+        for s in {stem(w) for w in group.split()}:
+            counts[s] = counts.get(s, 0) + 1
+    return counts
+
+
+def senses(term: str) -> int:
+    """In how many groups a stem appears: 'table' (data, restaurants) has two, and is ambiguous."""
+    return _group_counts().get(term, 0)
+
+
+def related(term: str) -> frozenset[str]:
+    """Stems sharing a group with the stem `term` (not including it)."""
+    return _index().get(term, frozenset())
+
+
+def known(term: str) -> bool:
+    """Whether a stem appears anywhere in the table (used to decide if a word may be a typo)."""
+    return term in _index()
+
+
+def vocabulary() -> frozenset[str]:
+    """All stems in the table."""
+    return frozenset(_index())

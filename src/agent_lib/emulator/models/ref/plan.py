@@ -1,0 +1,199 @@
+"""From a user's request to the calls that serve it.
+
+A request may ask for several things ("status of SO-10042 and 120 USD in EUR?"). It is cut at
+sentence ends and conjunctions, each part is routed on its own, and the parts are merged back:
+a part that fits no tool belongs to its neighbour ("chicken, rice and broccoli"), unless it
+restates the neighbour's request for another value ("weather in Boston and in San Francisco"),
+which makes a parallel call of the same tool. A request that fits nothing may still be a
+follow-up of the previous turn ("and for EMEA?"): then the previous tool is called again with the
+new value. General questions go to a web-search tool when one is offered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..base import ToolSpec
+from . import values
+from .fill import fill
+from .relevance import THRESHOLD, Scored, properties, score_tools, tool_doc
+from .schema import kind
+
+MAX_CALLS = 5
+SECOND_THRESHOLD = 0.6  # a second request in the same message needs a clearer match
+DISTINGUISHING = frozenset(
+    "id email url location origin destination name ticker coin currency language integer number date "
+    "datetime username word".split()
+)
+CHAT = re.compile(
+    r"^\s*(?:hi|hello|hey|yo|thanks|thank you|thx|cheers|good (?:morning|afternoon|evening|night)|"
+    r"how are you|how's it going|ok|okay|bye|goodbye|great|cool|nice|perfect|awesome|who are you|"
+    r"what can you do)\b[\s\w,'!.?]*$",
+    re.I,
+)
+ELLIPTICAL = re.compile(r"^\s*(?:and|what about|how about|same for|also for|now|ok(?:ay)?,? (?:and|now)|and for|what if)\b", re.I)
+QUESTION = re.compile(
+    r"^\s*(?:who|what|when|where|which|why|how|is|are|does|do|did|can|could|will|was|were|has|have)\b|"
+    r"\b(?:look up|lookup|search|find out|google|tell me about)\b",
+    re.I,
+)
+CONTEXT = re.compile(
+    r"^\s*(?:it|it's|its|my|our|the|this|that|these|those|i'm|i am|i've|i have|i was|i had|we|we're|"
+    r"he|she|they|there|his|her|their)\b(?![^?]*\?)(?!.*\b(?:please|can you|could you)\b)"
+    r"(?=.*\b(?:is|are|was|were|has|have|had|got|keeps|kept|did|does|seems|looks|came|went|broke|\w+ed|"
+    r"\w+n't)\b)",
+    re.I,
+)
+ELLIPSIS = re.compile(
+    r"^\s*(?:(?:and|or|also|then)\s+)?(?:in|for|at|to|from|on|with|about|near|what about|how about|same for|\d)\b",
+    re.I,
+)
+NAMES_ONLY = re.compile(r"^\W*(?:[A-Z][\w'-]*|\d[\w.,]*)(?:\s+(?:[A-Z][\w'-]*|\d[\w.,]*)){0,3}\W*$")
+_SPLIT_SENTENCES = re.compile(r"(?<=[?!])\s+|(?<=[^\d\s.][.])\s+(?=[A-Z])|\n+")
+_SPLIT_CLAUSES = re.compile(
+    r",?\s+(?:and\s+also|and\s+then|and|also|plus|then|as\s+well\s+as)\s+(?=\S+\s+\S)|,\s+(?:then|also)\s+|;\s*",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A planned tool call and the part of the request it serves."""
+
+    tool: ToolSpec
+    arguments: dict[str, Any]
+    part: str
+
+
+def is_chat(text: str) -> bool:
+    """Greetings, thanks and small talk: answered without tools and without an apology."""
+    return bool(CHAT.match(text)) and len(text.split()) <= 8
+
+
+def split_parts(text: str) -> list[str]:
+    """Sentences, then clauses joined by 'and'/'also'/'then'; quoted text and code stay whole."""
+    protected: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        protected.append(m.group(0))
+        return f"\x00{len(protected) - 1}\x00"
+
+    masked = re.sub(r"```.*?```|`[^`]*`|" + values.QUOTED.pattern + "|" + values.URL.pattern + "|" + values.EMAIL.pattern, hide, text, flags=re.S)
+    parts = []
+    for sentence in _SPLIT_SENTENCES.split(masked):
+        for clause in _SPLIT_CLAUSES.split(sentence):
+            clause = re.sub(r"^\s*(?:and|also|plus|then)\b[\s,]*", "", clause, flags=re.I).strip()
+            if clause:
+                parts.append(re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], clause))
+    return parts or [text]
+
+
+def plan(text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor: date | None = None) -> list[Call]:
+    """The calls that serve `text` (empty when no tool fits)."""
+    if not tools or not text.strip() or is_chat(text):
+        return []
+    routed = [(part, _top(score_tools(part, tools)), not CONTEXT.match(part)) for part in split_parts(text)]
+    asks_anchor = any(top and ask for _, top, ask in routed)
+    segments: list[tuple[ToolSpec, list[str]]] = []
+    leading: list[str] = []
+    for part, top, ask in routed:
+        anchored = top is not None and (ask or not asks_anchor)
+        prev = segments[-1] if segments else None
+        if anchored and prev and top.tool.name == prev[0].name:
+            if _restates(prev, part, anchor):
+                segments.append((top.tool, [part]))
+            else:
+                prev[1].append(part)
+        elif anchored and (prev is None or top.score >= SECOND_THRESHOLD):
+            segments.append((top.tool, leading + [part]))
+            leading = []
+        elif prev and (ELLIPSIS.match(part) or NAMES_ONLY.match(part)) and _restates(prev, part, anchor):
+            segments.append((prev[0], [part]))
+        elif prev:
+            prev[1].append(part)
+        else:
+            leading.append(part)
+    for i, (tool, parts) in enumerate(segments):
+        if len(parts) > 1:  # context joined a request: route the whole
+            top = _top(score_tools(" ".join(parts), tools))
+            if top:
+                segments[i] = (top.tool, parts)
+    if not segments:
+        top = _top(score_tools(text, tools))
+        if top is None:
+            top_tool = _catch_all(text, tools)
+            if top_tool is None:
+                return []
+            segments = [(top_tool, [text])]
+        else:
+            segments = [(top.tool, [text])]
+    calls: list[Call] = []
+    context = (text,) + history
+    for tool, parts in segments:
+        part = " ".join(parts)
+        args = fill(tool, part, context, anchor).arguments
+        if not any(c.tool.name == tool.name and c.arguments == args for c in calls):
+            calls.append(Call(tool, args, part))
+    return calls[:MAX_CALLS]
+
+
+def plan_followup(
+    text: str, tools: list[ToolSpec], history: tuple[str, ...], anchor: date | None = None
+) -> list[Call]:
+    """Plan the latest message; if it fits nothing, try it as a follow-up of the previous one."""
+    calls = plan(text, tools, history, anchor)
+    if calls or not history or is_chat(text):
+        return calls
+    previous = plan(history[0], tools, history[1:], anchor)
+    out = []
+    for call in previous:
+        filled = fill(call.tool, text, (), anchor)
+        props = properties(call.tool)
+        new = {k: v for k, v in filled.arguments.items() if k in filled.evidence and kind(k, props[k]) in DISTINGUISHING}
+        if not new and not ELLIPTICAL.match(text):
+            continue
+        args = dict(call.arguments)
+        args.update(new)
+        for k, v in call.arguments.items():
+            if kind(k, props[k]) == "query" and isinstance(v, str):
+                args[k] = _substitute(v, text)
+        if new or args != call.arguments:
+            out.append(Call(call.tool, args, text))
+    return out
+
+
+def _top(ranked: list[Scored]) -> Scored | None:
+    return ranked[0] if ranked and ranked[0].fits else None
+
+
+def _restates(prev: tuple[ToolSpec, list[str]], part: str, anchor: date | None) -> bool:
+    """Whether `part` asks the previous segment's tool again for a different value."""
+    tool = prev[0]
+    props = properties(tool)
+    mine = fill(tool, part, (), anchor)
+    theirs = fill(tool, " ".join(prev[1]), (), anchor)
+    for k in mine.evidence & theirs.evidence:
+        if kind(k, props[k]) in DISTINGUISHING and mine.arguments[k] != theirs.arguments[k]:
+            return True
+    return False
+
+
+def _catch_all(text: str, tools: list[ToolSpec]) -> ToolSpec | None:
+    if not QUESTION.search(text):
+        return None
+    return next((t for t in tools if tool_doc(t).catch_all), None)
+
+
+def _substitute(previous: str, followup: str) -> str:
+    """Rewrite the previous question for a follow-up: "revenue in AMER?" + "and for EMEA?"."""
+    new = [e.value for e in values.entities(followup)]
+    if not new:
+        return f"{previous.rstrip()} ({followup.strip()})"
+    olds = [e for e in values.entities(previous) if e.start > 0 and (e.value.isupper() == new[0].isupper())]
+    if not olds:
+        return f"{previous.rstrip()} ({followup.strip()})"
+    old = olds[-1]
+    return previous[: old.start] + new[0] + previous[old.end :]
