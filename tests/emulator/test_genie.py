@@ -36,12 +36,17 @@ def alice_can_run(emulator) -> Iterator[None]:
 @pytest.fixture
 def own_space(emulator, admin) -> Iterator[str]:
     """A space of the test's own (same tables and examples as the demo), trashed afterwards."""
-    sp = admin.genie.create_space(demo_ids.WAREHOUSE_ID, json.dumps(demo.serialized_space()), title="Test space")
+    serialized = json.dumps(demo.serialized_space())
+    sp = admin.genie.create_space(demo_ids.WAREHOUSE_ID, serialized, title="Test space")
     yield sp.space_id
     try:
         admin.genie.trash_space(sp.space_id)
     except PermissionDenied:
         pass
+
+
+def _message_url(space_id: str, started: dict) -> str:
+    return f"{BASE}/{space_id}/conversations/{started['conversation_id']}/messages/{started['message_id']}"
 
 
 def _text(message) -> str:
@@ -121,7 +126,7 @@ def test_status_progresses_one_stage_per_poll(emulator, own_space) -> None:
                             json={"content": "top 5 products by revenue"}).json()
         assert started["message"]["status"] == "SUBMITTED" and "attachments" not in started["message"]
         assert started["conversation"]["title"] == "top 5 products by revenue"
-        url = f"{BASE}/{own_space}/conversations/{started['conversation_id']}/messages/{started['message_id']}"
+        url = _message_url(own_space, started)
         seen = [http.get(url).json() for _ in range(5)]
     assert [m["status"] for m in seen] == ["FILTERING_CONTEXT", "ASKING_AI", "EXECUTING_QUERY", "COMPLETED",
                                            "COMPLETED"]
@@ -133,8 +138,8 @@ def test_status_progresses_one_stage_per_poll(emulator, own_space) -> None:
 def test_status_progresses_with_elapsed_time(emulator, own_space) -> None:
     models.set_processing_time(emulator.state, own_space, 200)
     with _http(emulator) as http:
-        started = http.post(f"{BASE}/{own_space}/start-conversation", json={"content": "revenue in 2025"}).json()
-        url = f"{BASE}/{own_space}/conversations/{started['conversation_id']}/messages/{started['message_id']}"
+        started = http.post(f"{BASE}/{own_space}/start-conversation", json={"content": "revenue in 2025"})
+        url = _message_url(own_space, started.json())
         time.sleep(0.25)
         assert http.get(url).json()["status"] == "COMPLETED"
 
@@ -142,16 +147,15 @@ def test_status_progresses_with_elapsed_time(emulator, own_space) -> None:
 def test_query_result_before_completion_is_refused(emulator, own_space) -> None:
     models.set_processing_time(emulator.state, own_space, 600_000)
     with _http(emulator) as http:
-        started = http.post(f"{BASE}/{own_space}/start-conversation", json={"content": "revenue in 2025"}).json()
-        r = http.get(f"{BASE}/{own_space}/conversations/{started['conversation_id']}/messages/"
-                     f"{started['message_id']}/query-result")
+        started = http.post(f"{BASE}/{own_space}/start-conversation", json={"content": "revenue in 2025"})
+        r = http.get(_message_url(own_space, started.json()) + "/query-result")
     assert r.status_code == 400 and "not available" in r.json()["message"]
 
 
 def test_missing_space_is_403_not_404(emulator, admin) -> None:
     with _http(emulator) as http:
-        for r in (http.get(f"{BASE}/01f0000000000000000000000000dead"),
-                  http.post(f"{BASE}/01f0000000000000000000000000dead/start-conversation", json={"content": "hi"})):
+        missing = f"{BASE}/01f0000000000000000000000000dead"
+        for r in (http.get(missing), http.post(f"{missing}/start-conversation", json={"content": "hi"})):
             assert r.status_code == 403 and r.json()["error_code"] == "PERMISSION_DENIED"
     with pytest.raises(PermissionDenied):
         admin.genie.get_space("01f0000000000000000000000000dead")
@@ -204,7 +208,8 @@ def test_grant_through_the_permissions_api(emulator, admin, alice) -> None:
     try:
         admin.permissions.update("genie", SPACE, access_control_list=[
             AccessControlRequest(user_name="alice@example.com", permission_level=PermissionLevel.CAN_RUN)])
-        assert alice.genie.start_conversation_and_wait(SPACE, "revenue in 2025").status == MessageStatus.COMPLETED
+        msg = alice.genie.start_conversation_and_wait(SPACE, "revenue in 2025")
+        assert msg.status == MessageStatus.COMPLETED
     finally:
         emulator.state.acls.put("genie", SPACE, before)
 
@@ -219,7 +224,8 @@ def test_narrowed_tokens_need_a_genie_scope(emulator) -> None:
 def test_failed_sql_is_a_failed_message(emulator, admin) -> None:
     serialized = {"version": 2, "data_sources": {"tables": [{"identifier": "main.sales.orders"}]},
                   "instructions": {"example_question_sqls": [
-                      {"id": "1", "question": ["What is broken?"], "sql": ["SELECT nope FROM main.sales.orders"]}]}}
+                      {"id": "1", "question": ["What is broken?"],
+                       "sql": ["SELECT nope FROM main.sales.orders"]}]}}
     sp = admin.genie.create_space(demo_ids.WAREHOUSE_ID, json.dumps(serialized), title="Broken")
     try:
         with pytest.raises(OperationFailed):

@@ -58,7 +58,8 @@ def test_ensure_sales_is_idempotent(wh: Warehouse) -> None:
 
 
 def test_orders_are_consistent(wh: Warehouse) -> None:
-    assert q(wh, "SELECT MIN(order_date), MAX(order_date) FROM main.sales.orders") == [("2024-01-01", "2025-12-31")]
+    span = q(wh, "SELECT MIN(order_date), MAX(order_date) FROM main.sales.orders")
+    assert span == [("2024-01-01", "2025-12-31")]
     assert q(wh, "SELECT COUNT(*) FROM main.sales.orders WHERE order_id NOT LIKE 'SO-1____'") == [(0,)]
     assert q(wh, "SELECT order_id FROM main.sales.orders WHERE order_id = 'SO-10042'") == [("SO-10042",)]
     statuses = {r[0] for r in q(wh, "SELECT DISTINCT status FROM main.sales.orders")}
@@ -79,8 +80,8 @@ def test_orders_are_consistent(wh: Warehouse) -> None:
     assert q(wh, "SELECT COUNT(*) FROM main.sales.orders o JOIN main.sales.customers c USING (customer_id) "
                  "WHERE c.signup_date > o.order_date OR c.region <> o.region") == [(0,)]
     # the unit price of a line is the product's list price
-    assert q(wh, "SELECT COUNT(*) FROM main.sales.order_items i JOIN main.sales.products p USING (product_id) "
-                 "WHERE i.unit_price <> p.unit_price") == [(0,)]
+    assert q(wh, "SELECT COUNT(*) FROM main.sales.order_items i JOIN main.sales.products p "
+                 "USING (product_id) WHERE i.unit_price <> p.unit_price") == [(0,)]
 
 
 def test_data_has_plausible_patterns(wh: Warehouse) -> None:
@@ -90,11 +91,13 @@ def test_data_has_plausible_patterns(wh: Warehouse) -> None:
     assert months["11"] > 1.5 * months["02"]  # holiday peak
     regions = dict(q(wh, "SELECT region, COUNT(*) FROM main.sales.orders GROUP BY 1"))
     assert regions["North America"] > regions["EMEA"] > regions["APAC"] > regions["LATAM"]
-    assert q(wh, "SELECT DISTINCT region FROM main.sales.orders WHERE carrier = 'USPS'") == [("North America",)]
+    usps = q(wh, "SELECT DISTINCT region FROM main.sales.orders WHERE carrier = 'USPS'")
+    assert usps == [("North America",)]
     aov = dict(q(wh, "SELECT c.segment, AVG(o.total) FROM main.sales.orders o JOIN main.sales.customers c "
                      "USING (customer_id) GROUP BY 1"))
     assert aov["Enterprise"] > aov["Small Business"] > aov["Consumer"]
-    recent = {r[0] for r in q(wh, "SELECT DISTINCT status FROM main.sales.orders WHERE order_date >= '2025-12-28'")}
+    recent = {r[0] for r in q(wh, "SELECT DISTINCT status FROM main.sales.orders "
+                                   "WHERE order_date >= '2025-12-28'")}
     assert recent <= {"pending", "processing"}
     assert {r[0] for r in q(wh, "SELECT DISTINCT category FROM main.sales.products")} == set(sales.CATEGORIES)
 

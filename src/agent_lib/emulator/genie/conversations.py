@@ -101,7 +101,8 @@ def _answer(state: EmulatorState, caller: Principal, space: dict[str, Any], conv
     """Translate, run and summarize; the message's final fields."""
     ctx = models.context(state, space)
     t = translate(content, ctx, _previous_spec(state, conv["conversation_id"]))
-    out: dict[str, Any] = {"final": "COMPLETED", "attachments": [], "spec": t.spec.to_dict() if t.spec else None}
+    out: dict[str, Any] = {"final": "COMPLETED", "attachments": [],
+                           "spec": t.spec.to_dict() if t.spec else None}
     if not t.ok:
         text = t.reason or "I could not answer this question."
         if t.suggestions:
@@ -127,7 +128,8 @@ def _answer(state: EmulatorState, caller: Principal, space: dict[str, Any], conv
     stored = results.store_result(state, sid, result, {
         "space_id": space["space_id"], "conversation_id": conv["conversation_id"], "message_id": message_id,
         "attachment_id": attachment_id, "user_principal_id": caller.id})
-    query["query_result_metadata"] = {"row_count": stored["total_row_count"], "is_truncated": stored["truncated"]}
+    query["query_result_metadata"] = {"row_count": stored["total_row_count"],
+                                      "is_truncated": stored["truncated"]}
     out["query_result"] = {"statement_id": sid, "row_count": stored["total_row_count"],
                            "is_truncated": stored["truncated"]}
     sentence = summarize([c.name for c in result.columns], result.rows[:results.MAX_ROWS], t.spec)
@@ -144,7 +146,8 @@ def _new_message(state: EmulatorState, caller: Principal, space: dict[str, Any],
     doc = {"message_id": mid, "id": mid, "conversation_id": conv["conversation_id"],
            "space_id": space["space_id"], "content": content, "user_id": conv["user_id"],
            "user_principal_id": caller.id, "created_timestamp": now, "last_updated_timestamp": now,
-           "polls": 0, "processing_ms": space.get("processing_ms", 0) if processing_ms is None else processing_ms}
+           "polls": 0,
+           "processing_ms": space.get("processing_ms", 0) if processing_ms is None else processing_ms}
     doc.update(_answer(state, caller, space, conv, mid, content))
     state.store.put(MSG, f"{conv['conversation_id']}/{mid}", doc)
     conv["last_updated_timestamp"] = now
@@ -185,7 +188,8 @@ def message_view(doc: dict[str, Any], status: str) -> dict[str, Any]:
     return out
 
 
-def start_conversation(state: EmulatorState, caller: Principal, space_id: str, content: str | None) -> dict[str, Any]:
+def start_conversation(state: EmulatorState, caller: Principal, space_id: str,
+                       content: str | None) -> dict[str, Any]:
     space = models.require(state, caller, space_id, "CAN_RUN")
     text = _content(content)
     cid = models.new_id(state, "conversation")

@@ -78,7 +78,8 @@ WHERE o.status IN ('cancelled', 'returned')
 GROUP BY o.region
 ORDER BY order_count DESC"""),
     ("Which carrier ships the most orders?",
-     """SELECT o.carrier, COUNT(*) AS order_count, ROUND(AVG(DATEDIFF(o.ship_date, o.order_date)), 2) AS avg_days_to_ship
+     """SELECT o.carrier, COUNT(*) AS order_count,
+       ROUND(AVG(DATEDIFF(o.ship_date, o.order_date)), 2) AS avg_days_to_ship
 FROM main.sales.orders o
 WHERE o.carrier IS NOT NULL
 GROUP BY o.carrier
@@ -94,11 +95,12 @@ GROUP BY p.name, p.category
 ORDER BY units_sold DESC, product
 LIMIT 5"""),
     ("How did revenue in Q4 2025 compare with Q4 2024?",
-     f"""SELECT CONCAT(YEAR(o.order_date), '-Q', QUARTER(o.order_date)) AS quarter, ROUND(SUM(o.total), 2) AS revenue,
-       COUNT(*) AS order_count
+     f"""SELECT CONCAT(YEAR(o.order_date), '-Q', QUARTER(o.order_date)) AS quarter,
+       ROUND(SUM(o.total), 2) AS revenue, COUNT(*) AS order_count
 FROM main.sales.orders o
 WHERE {NET}
-  AND (o.order_date BETWEEN '2024-10-01' AND '2024-12-31' OR o.order_date BETWEEN '2025-10-01' AND '2025-12-31')
+  AND (o.order_date BETWEEN '2024-10-01' AND '2024-12-31'
+       OR o.order_date BETWEEN '2025-10-01' AND '2025-12-31')
 GROUP BY CONCAT(YEAR(o.order_date), '-Q', QUARTER(o.order_date))
 ORDER BY quarter"""),
     ("Which country managers had the highest revenue last quarter?",
@@ -111,12 +113,14 @@ WHERE {NET}
 GROUP BY r.manager, r.country
 ORDER BY revenue DESC"""),
     ("What is the status of order SO-10042?",
-     """SELECT o.order_id, o.status, o.order_date, o.ship_date, o.carrier, o.total, o.currency, c.name AS customer
+     """SELECT o.order_id, o.status, o.order_date, o.ship_date, o.carrier, o.total, o.currency,
+       c.name AS customer
 FROM main.sales.orders o
 JOIN main.sales.customers c ON c.customer_id = o.customer_id
 WHERE o.order_id = 'SO-10042'"""),
     ("What is the average number of days to ship by carrier?",
-     """SELECT o.carrier, ROUND(AVG(DATEDIFF(o.ship_date, o.order_date)), 2) AS avg_days_to_ship, COUNT(*) AS shipped_orders
+     """SELECT o.carrier, ROUND(AVG(DATEDIFF(o.ship_date, o.order_date)), 2) AS avg_days_to_ship,
+       COUNT(*) AS shipped_orders
 FROM main.sales.orders o
 WHERE o.ship_date IS NOT NULL
 GROUP BY o.carrier

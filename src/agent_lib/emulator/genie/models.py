@@ -77,8 +77,8 @@ def _text(value: Any) -> str:
 
 
 def tables(serialized: dict[str, Any]) -> list[str]:
-    return [str(t.get("identifier", "")).lower() for t in (serialized.get("data_sources") or {}).get("tables", [])
-            if t.get("identifier")]
+    sources = (serialized.get("data_sources") or {}).get("tables", [])
+    return [str(t["identifier"]).lower() for t in sources if t.get("identifier")]
 
 
 def examples(serialized: dict[str, Any]) -> list[Example]:
@@ -166,13 +166,15 @@ def _page(docs: list[dict[str, Any]], page_size: int | None, page_token: str | N
     return out
 
 
-def update_space(state: EmulatorState, caller: Principal, space_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_space(state: EmulatorState, caller: Principal, space_id: str,
+                 changes: dict[str, Any]) -> dict[str, Any]:
     with state.store.transaction():
         doc = require(state, caller, space_id, "CAN_EDIT")
         etag = changes.pop("etag", None)
         if etag and etag != doc["etag"]:
             raise ApiError(409, "RESOURCE_CONFLICT",
-                           f"Etag mismatch: expected {doc['etag']}, got {etag}. Get the space again and retry.")
+                           f"Etag mismatch: expected {doc['etag']}, got {etag}. "
+                           "Get the space again and retry.")
         before = json.dumps(doc, sort_keys=True)
         for key in ("title", "description", "warehouse_id", "parent_path"):
             if changes.get(key):

@@ -42,7 +42,8 @@ def columns_of(result: QueryResult) -> list[dict[str, Any]]:
              "position": i} for i, c in enumerate(result.columns)]
 
 
-def store_result(state: EmulatorState, sid: str, result: QueryResult, owner: dict[str, Any]) -> dict[str, Any]:
+def store_result(state: EmulatorState, sid: str, result: QueryResult,
+                 owner: dict[str, Any]) -> dict[str, Any]:
     """Keep a result under its statement id; `owner` says whose message it answers."""
     rows = [[_cell(v) for v in r] for r in result.rows[:MAX_ROWS]]
     doc = {"statement_id": sid, "columns": columns_of(result), "rows": rows,

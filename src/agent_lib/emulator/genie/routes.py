@@ -137,6 +137,7 @@ def get_message_query_result(space_id: str, conversation_id: str, message_id: st
 
 @router.get(MSG + "/query-result/{attachment_id}")
 def get_message_query_result_by_attachment(space_id: str, conversation_id: str, message_id: str,
-                                           attachment_id: str, state: State, caller: Caller) -> dict[str, Any]:
+                                           attachment_id: str, state: State,
+                                           caller: Caller) -> dict[str, Any]:
     """Deprecated: a named query attachment's result."""
     return conversations.query_result(state, caller, space_id, conversation_id, message_id, attachment_id)

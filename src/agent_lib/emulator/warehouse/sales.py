@@ -94,7 +94,8 @@ _CATEGORY_MIX = {
     "Consumer": {"Laptops": 0.22, "Monitors": 0.18, "Accessories": 0.34, "Networking": 0.12, "Storage": 0.14},
     "Small Business": {"Laptops": 0.24, "Monitors": 0.20, "Accessories": 0.24, "Networking": 0.18,
                        "Storage": 0.14},
-    "Enterprise": {"Laptops": 0.30, "Monitors": 0.24, "Accessories": 0.20, "Networking": 0.16, "Storage": 0.10},
+    "Enterprise": {"Laptops": 0.30, "Monitors": 0.24, "Accessories": 0.20, "Networking": 0.16,
+                   "Storage": 0.10},
 }
 
 _FIRST = ("James", "Mary", "Liam", "Emma", "Noah", "Olivia", "Lucas", "Mia", "Ethan", "Ava", "Mateo",
@@ -272,7 +273,8 @@ def generate() -> dict[str, tuple[tuple[Column, ...], list[tuple[Any, ...]]]]:
                          "currency STRING"),
                    [(pid, name, cat, price, "USD") for pid, name, cat, price in PRODUCT_CATALOG]),
         ORDERS: (_cols("order_id STRING", "customer_id STRING", "order_date DATE", "status STRING",
-                       "ship_date DATE", "carrier STRING", "region STRING", "total DOUBLE", "currency STRING"),
+                       "ship_date DATE", "carrier STRING", "region STRING", "total DOUBLE",
+                       "currency STRING"),
                  orders),
         ORDER_ITEMS: (_cols("order_id STRING", "product_id STRING", "quantity INT", "unit_price DOUBLE",
                             "discount DOUBLE"), items),
@@ -293,7 +295,8 @@ TABLE_COMMENTS: dict[str, str] = {
 }
 COLUMN_COMMENTS: dict[str, dict[str, str]] = {
     ORDERS: {"status": "pending, processing, shipped, delivered, cancelled or returned",
-             "ship_date": "NULL until the order ships", "carrier": "UPS, FedEx, DHL or USPS; NULL until shipped",
+             "ship_date": "NULL until the order ships",
+             "carrier": "UPS, FedEx, DHL or USPS; NULL until shipped",
              "total": "order value in USD: sum of quantity * unit_price * (1 - discount) over its lines"},
     CUSTOMERS: {"segment": "Consumer, Small Business or Enterprise"},
     ORDER_ITEMS: {"discount": "fraction of the unit price taken off, e.g. 0.10"},

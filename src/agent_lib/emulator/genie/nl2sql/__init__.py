@@ -102,7 +102,8 @@ def translate(question: str, ctx: Context, previous: Spec | None = None) -> Tran
         return _decline(ctx, "I can only answer this space's example questions; none of them matches.")
     parsed = _parse(text, ctx, previous)
     if parsed.write:
-        return _decline(ctx, "This space can only read data: I cannot change, create or delete anything in it.")
+        return _decline(ctx, "This space can only read data: "
+                             "I cannot change, create or delete anything in it.")
     if parsed.unknown:
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(parsed.unknown))
         return _decline(ctx, f"I could not map {words} to the tables, columns or values of this space "

@@ -47,7 +47,8 @@ _FIXED = {"top": "rank:desc", "bottom": "rank:asc", "excluding": "neg", "except"
           "not": "neg", "non": "neg", "exclude": "neg"}
 
 
-def _canonical(text: str, values: Lexicon | None, span: tuple[dt.date, dt.date]) -> tuple[list[str], set[str]]:
+def _canonical(text: str, values: Lexicon | None,
+               span: tuple[dt.date, dt.date]) -> tuple[list[str], set[str]]:
     """Content words (canonical stems) and fixed words (values, measures, dimensions, entities,
     numbers, time ranges, ranking direction, negation) of a question. `values` is the lexicon
     (grammar and data values) that names them."""

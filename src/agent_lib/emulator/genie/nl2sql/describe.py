@@ -5,7 +5,8 @@ from __future__ import annotations
 from .semantic import FIELDS, measure_def
 from .spec import Filter, Spec
 
-_ENTITY = {"orders": "Orders", "customers": "Customers", "products": "Products"}
+_ENTITY = {"orders": "Orders", "customers": "Customers", "products": "Products",
+           "managers": "Country managers"}
 
 
 def _filter_text(f: Filter) -> str:

@@ -76,6 +76,7 @@ placed receive received come came period ever recent recently latest altogether 
 approximately roughly around nearly almost thanks thank hey hi okay ok via using use through
 respectively company store shop team actual actually overall total together combined sum given
 still yet currently presently right now today's so-called kindly quickly quick real really exact
+single ever
 """.split())
 
 

@@ -32,6 +32,7 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("order_count", "number of orders", "order_count", "count"),
     Measure("aov", "average order value", "avg_order_value", "money", sales=True),
     Measure("units", "units sold", "units_sold", "count", sales=True, item=True),
+    Measure("units_per_order", "units per order", "units_per_order", "number", sales=True, item=True),
     Measure("customer_count", "number of customers", "customer_count", "count", base="customers"),
     Measure("avg_discount", "average discount", "avg_discount_pct", "pct", sales=True, item=True),
     Measure("discount_amount", "discounts given", "discount_amount", "money", sales=True, item=True),
@@ -87,7 +88,10 @@ def _grammar_measures(lx: Lexicon) -> None:
     lx.add_many(["revenue", "sales", "sale", "total sales", "net sales", "gross sales", "sales revenue",
                  "income", "turnover", "earnings", "money", "dollars", "usd", "sales amount", "gmv",
                  "bookings", "top line", "total value", "order value", "sales value", "dollar value",
-                 "dollar amount", "revenue numbers", "sales numbers", "sales figures"],
+                 "dollar amount", "revenue numbers", "sales numbers", "sales figures", "total order value",
+                 "total order amount", "order total", "order totals", "sum of order totals", "total amount",
+                 "gross revenue", "net revenue", "total sales value", "sales total", "value of orders",
+                 "total value of orders", "order revenue", "total spend", "total spending", "amount spent"],
                 M("measure", "revenue"))
     lx.add_many(["make", "made", "earn", "earned", "generate", "generated", "bring in", "brought in",
                  "spend", "spent", "spending", "pay", "paid", "gross", "grossed", "value", "worth"],
@@ -115,10 +119,12 @@ def _grammar_measures(lx: Lexicon) -> None:
                  "discount given", "discount dollars", "money lost to discounts", "value of discounts",
                  "discount value", "discounted amount"], M("measure", "discount_amount"))
     lx.add_many(["cancellation rate", "cancel rate", "cancelation rate", "cancellation percentage",
-                 "percentage of cancelled orders", "percentage of orders cancelled", "share of cancelled orders",
+                 "percentage of cancelled orders", "percentage of orders cancelled",
+                 "share of cancelled orders",
                  "percent cancelled", "cancellation ratio", "rate of cancellation"],
                 M("measure", "cancellation_rate"))
-    lx.add_many(["return rate", "returns rate", "percentage of returned orders", "percentage of orders returned",
+    lx.add_many(["return rate", "returns rate", "percentage of returned orders",
+                 "percentage of orders returned",
                  "share of returned orders", "percent returned", "return ratio", "rate of return"],
                 M("measure", "return_rate"))
     lx.add_many(["days to ship", "shipping time", "time to ship", "ship time", "shipping days",
@@ -130,8 +136,15 @@ def _grammar_measures(lx: Lexicon) -> None:
     lx.add_many(["number of products", "product count", "count of products", "number of skus",
                  "sku count"], M("measure", "product_count"))
     lx.add_many(["price", "unit price", "list price", "average price", "average unit price",
-                 "average list price", "avg price", "pricing", "prices", "cost", "costs"],
+                 "average list price", "avg price", "pricing", "prices"],
                 M("measure", "avg_price"))
+    lx.add_many(["cost", "costs", "charge", "charged"], M("measure", "avg_price", weak=True))
+    lx.add_many(["units per order", "items per order", "average number of items per order",
+                 "average items per order", "average quantity per order", "average units per order",
+                 "average number of units per order", "items in an order", "average order quantity",
+                 "lines per order", "products per order", "average order size in units"],
+                M("measure", "units_per_order"))
+    lx.add_many(["average", "avg", "mean", "typical"], M("avg"))
 
 
 def _grammar_fields(lx: Lexicon) -> None:
@@ -147,7 +160,9 @@ def _grammar_fields(lx: Lexicon) -> None:
                  "delivery company", "shipping method"], M("dim", "carrier"))
     lx.add_many(["status", "order status", "stage", "fulfillment status", "state"], M("dim", "status"))
     lx.add_many(["manager", "country manager", "sales manager", "account manager", "rep", "sales rep",
-                 "salesperson", "sales person", "regional manager", "owner"], M("dim", "manager"))
+                 "salesperson", "sales person", "regional manager", "owner", "manage", "manages", "managing",
+                 "responsible for", "in charge of", "is responsible for", "looks after", "covers", "cover"],
+                M("dim", "manager"))
     lx.add_many(["month", "monthly", "month over month", "mom", "month by month", "over time", "trend",
                  "trending", "seasonality", "per month", "month-over-month", "month-by-month"],
                 M("dim", "month"))
@@ -174,7 +189,8 @@ def _grammar_words(lx: Lexicon) -> None:
                  "biggest seller", "top seller", "most ordered", "most purchased", "most bought",
                  "top sellers"], M("rank", "desc"), M("sold"))
     lx.add_many(["worst-selling", "worst selling", "least sold", "sold the least", "slowest selling",
-                 "slowest-selling", "slow moving", "slow-moving", "least ordered"], M("rank", "asc"), M("sold"))
+                 "slowest-selling", "slow moving", "slow-moving", "least ordered"], M("rank",
+                 "asc"), M("sold"))
     lx.add_many(["fastest", "quickest"], M("rank", "asc"), M("measure", "shipping_days", weak=True))
     lx.add_many(["slowest"], M("rank", "desc"), M("measure", "shipping_days", weak=True))
     lx.add_many(["expensive", "priciest", "most expensive", "costliest", "premium"],
@@ -185,7 +201,8 @@ def _grammar_words(lx: Lexicon) -> None:
                  "no. of", "num of", "tally"], M("count"))
     lx.add_many(["how much"], M("howmuch"))
     lx.add_many(["over", "above", "more than", "greater than", "at least", "exceeding", "larger than",
-                 "bigger than", "higher than", "in excess of", "exceed", "exceeded", "north of"], M("cmp", ">"))
+                 "bigger than", "higher than", "in excess of", "exceed", "exceeded",
+                 "north of"], M("cmp", ">"))
     lx.add_many(["under", "below", "less than", "smaller than", "at most", "lower than", "fewer than",
                  "no more than", "beneath"], M("cmp", "<"))
     lx.add_many(["by", "per", "each", "every", "across", "for each", "for every", "broken down by",
@@ -204,8 +221,9 @@ def _grammar_words(lx: Lexicon) -> None:
     lx.add_many(["compare", "compared", "comparison", "comparing", "vs", "versus", "against",
                  "compared to", "compared with", "relative to", "difference between", "differ"],
                 M("compare"))
-    lx.add_many(["delete", "drop", "update", "insert", "remove", "truncate", "alter", "create",
-                 "modify", "edit", "cancel", "refund", "approve", "set", "rename", "merge",
+    lx.add_many(["delete", "drop table", "drop the", "update", "insert", "remove", "truncate", "alter",
+                 "create",
+                 "modify", "edit", "cancel", "refund", "approve", "rename", "merge",
                  "grant", "revoke", "overwrite", "wipe", "erase", "reset", "add"], M("write"))
     lx.add_many(["sold", "sell", "selling", "sells", "bought", "buy", "buying", "purchased", "ordered",
                  "moved", "move"], M("sold"))
@@ -235,6 +253,10 @@ def _grammar_words(lx: Lexicon) -> None:
     lx.add_many(["fastest growing", "fastest-growing", "grew the most", "grew fastest", "growing fastest",
                  "grown the most", "biggest growth", "most growth", "highest growth", "grow the most"],
                 M("growth"), M("rank", "desc"))
+    lx.add_many(["biggest drop", "largest drop", "biggest decline", "largest decline", "worst decline",
+                 "declined the most", "dropped the most", "shrank the most", "fell the most", "biggest fall",
+                 "drop", "drop the most", "drop most", "fell", "shrank",
+                 "shrink"], M("growth"), M("rank", "asc"))
     lx.add_many(["shipment", "delivery", "deliveries", "consignment"], M("entity", "orders"))
     lx.add_many(["ship", "ships", "shipping", "deliver", "delivers", "handle",
                  "handles", "handled", "carry", "carried", "carries", "receive", "received"], M("noop"))

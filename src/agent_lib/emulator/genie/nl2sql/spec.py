@@ -36,6 +36,7 @@ class Spec:
     lookup: str | None = None  # order | items: one order by id
     order_ids: list[str] = field(default_factory=list)
     having: tuple[str, float] | None = None  # (">" | "<", threshold) on the first measure
+    per: str | None = None  # rank within each value of this dimension ("top product in each category")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -82,6 +82,11 @@ def _growth(key: str, item: bool, spec: Spec) -> str:
     return f"ROUND(100.0 * ({after} - {before}) / {before}, 2)"
 
 
+def _rate(status: str) -> str:
+    return (f"ROUND(100.0 * COUNT(DISTINCT CASE WHEN o.status = '{status}' THEN o.order_id END)"
+            " / COUNT(DISTINCT o.order_id), 2)")
+
+
 def _measure(key: str, item: bool, base: str, net: str | None, spec: Spec | None = None) -> str:
     """One measure's SQL; `net` wraps sales measures so they skip cancelled and returned orders."""
     if key.startswith("growth:") and spec is not None:
@@ -95,16 +100,15 @@ def _measure(key: str, item: bool, base: str, net: str | None, spec: Spec | None
         "order_count": "COUNT(DISTINCT o.order_id)",
         "aov": f"ROUND({rev} / COUNT(DISTINCT {w('o.order_id')}), 2)",
         "units": f"SUM({w('i.quantity')})",
+        "units_per_order": f"ROUND(1.0 * SUM({w('i.quantity')}) / COUNT(DISTINCT {w('o.order_id')}), 2)",
         "customer_count": "COUNT(DISTINCT c.customer_id)" if base == "customers"
         else "COUNT(DISTINCT o.customer_id)",
         "avg_discount": f"ROUND(AVG({w('i.discount')}) * 100, 2)",
         "discount_amount": f"ROUND(SUM({w('i.quantity * i.unit_price * i.discount')}), 2)",
-        "cancellation_rate": "ROUND(100.0 * COUNT(DISTINCT CASE WHEN o.status = 'cancelled' THEN o.order_id END)"
-                             " / COUNT(DISTINCT o.order_id), 2)",
-        "return_rate": "ROUND(100.0 * COUNT(DISTINCT CASE WHEN o.status = 'returned' THEN o.order_id END)"
-                       " / COUNT(DISTINCT o.order_id), 2)",
+        "cancellation_rate": _rate("cancelled"),
+        "return_rate": _rate("returned"),
         "shipping_days": "ROUND(AVG(DATEDIFF(o.ship_date, o.order_date)), 2)",
-        "product_count": "COUNT(DISTINCT p.product_id)" if base == "products" else "COUNT(DISTINCT i.product_id)",
+        "product_count": f"COUNT(DISTINCT {'p' if base == 'products' else 'i'}.product_id)",
         "avg_price": "ROUND(AVG(p.unit_price), 2)" if base == "products" else "ROUND(AVG(i.unit_price), 2)",
     }[key]
 
@@ -116,8 +120,8 @@ def _base(spec: Spec) -> str:
         return "products"
     order_time = bool(spec.ranges) and spec.time_field == "order"
     order_dims = any(d in TIME_FIELDS for d in spec.dims) and spec.time_field == "order"
-    if kinds == {"customers"} and used <= {"region", "country", "segment", "customer", "customer_id", "manager",
-                                          *TIME_FIELDS} and not order_time and not order_dims:
+    customer_fields = {"region", "country", "segment", "customer", "customer_id", "manager", *TIME_FIELDS}
+    if kinds == {"customers"} and used <= customer_fields and not order_time and not order_dims:
         return "customers"
     return "orders"
 
@@ -143,7 +147,8 @@ def _joins(base: str, aliases: set[str]) -> str:
 def aggregate(spec: Spec) -> str:
     base = _base(spec)
     used = spec.fields_used()
-    item = base == "orders" and (any(measure_def(m).item for m in spec.measures) or bool(used & {"category", "product"})
+    item = base == "orders" and (any(measure_def(m).item for m in spec.measures)
+                                 or bool(used & {"category", "product"})
                                  or bool(set(spec.measures) & {"product_count", "avg_price"}))
     aliases = {FIELDS[f].table for f in used if f in FIELDS and f not in TIME_FIELDS}
     if spec.time_field == "signup" and base == "orders" and (spec.ranges or used & set(TIME_FIELDS)):
@@ -172,6 +177,8 @@ def aggregate(spec: Spec) -> str:
     sql = "SELECT " + ",\n       ".join(select) + "\n" + _joins(base, aliases)
     if where:
         sql += "\nWHERE " + "\n  AND ".join(where)
+    if dims and spec.per and spec.order and spec.limit and spec.per in spec.dims:
+        return _per_group(sql, spec, dims, item, base, net)
     if dims:
         sql += "\nGROUP BY " + ", ".join(expr for expr, _ in dims)
         if spec.having:
@@ -191,6 +198,23 @@ def aggregate(spec: Spec) -> str:
     return sql
 
 
+def _per_group(sql: str, spec: Spec, dims: list[tuple[str, str]], item: bool, base: str,
+               net: str | None) -> str:
+    """Top N within each value of `spec.per`: ROW_NUMBER() over the grouped rows."""
+    per_expr = next(expr for expr, name in dims if name == spec.per)
+    others = [expr for expr, name in dims if name != spec.per]
+    measure = _measure(spec.measures[0], item, base, net, spec)
+    window = (f"ROW_NUMBER() OVER (PARTITION BY {per_expr} ORDER BY {measure} {spec.order.upper()}"
+              + "".join(f", {e}" for e in others) + ") AS rn")
+    select_end = sql.index("\nFROM ")
+    inner = sql[:select_end] + f",\n       {window}" + sql[select_end:]
+    inner += "\nGROUP BY " + ", ".join(expr for expr, _ in dims)
+    names = [spec.per] + [name for _, name in dims if name != spec.per]
+    names += [measure_def(m).alias for m in spec.measures]
+    return (f"SELECT {', '.join(names)}\nFROM (\n{inner}\n) ranked\nWHERE rn <= {spec.limit}\n"
+            f"ORDER BY {spec.per}, rn")
+
+
 def _order_scope(spec: Spec, filters: list[Filter]) -> tuple[str, list[str]]:
     """Joins and conditions that select orders (for lists that filter on order lines or customers)."""
     aliases = {FIELDS[f.field].table for f in filters if f.field in FIELDS}
@@ -200,13 +224,20 @@ def _order_scope(spec: Spec, filters: list[Filter]) -> tuple[str, list[str]]:
 
 def listing(spec: Spec) -> str:
     rng = _ranges(spec)
-    if spec.entity == "products":
+    if spec.entity == "managers":
+        where = [_in(f"r.{FIELDS[f.field].column}", f.values, f.negate) for f in spec.filters
+                 if f.field in ("region", "country", "manager")]
+        order = "r.region, r.country"
+        sql = f"SELECT r.region, r.country, r.manager\nFROM {T['r']}"
+        rng = None
+    elif spec.entity == "products":
         where = [_filter_sql(f, "products", spec) for f in spec.filters if f.field in ("category", "product")]
         order = "p.unit_price DESC" if spec.order == "desc" else "p.unit_price ASC" if spec.order else \
             "p.category, p.name"
         sql = f"SELECT p.product_id, p.name, p.category, p.unit_price\nFROM {T['p']}"
     elif spec.entity == "customers":
-        own = [f for f in spec.filters if FIELDS.get(f.field) and FIELDS[f.field].table == "c" or f.field == "region"]
+        own = [f for f in spec.filters
+               if f.field == "region" or (f.field in FIELDS and FIELDS[f.field].table == "c")]
         other = [f for f in spec.filters if f not in own]
         where = [_filter_sql(f, "customers", spec) for f in own]
         if spec.time_field == "signup" and rng:
@@ -233,7 +264,8 @@ def listing(spec: Spec) -> str:
                f"FROM {T['o']}\nJOIN {T['c']} ON c.customer_id = o.customer_id"
                + (f"\nJOIN {T['r']} ON r.country = c.country" if needs_r else ""))
         order = {"value": f"o.total {(spec.order or 'desc').upper()}, o.order_id",
-                 "oldest": "o.order_date, o.order_id"}.get(spec.sort or "", "o.order_date DESC, o.order_id DESC")
+                 "oldest": "o.order_date, o.order_id"}.get(spec.sort or "",
+                                                          "o.order_date DESC, o.order_id DESC")
         rng = None
     if spec.entity == "products" and rng:
         where.append(rng)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .semantic import FIELDS, MEASURES, TIME_FIELDS, measure_def
+from .semantic import FIELDS, MEASURES, TIME_FIELDS
 from .spec import Spec
 
 _BY_ALIAS = {m.alias: m for m in MEASURES.values()}
@@ -66,8 +66,8 @@ def natural_scope(spec: Spec | None, with_time: bool = True) -> str:
             parts.append(f"for {vals}")
     label = spec.time_label if with_time else ""
     if label and spec.time_field == "signup":
-        parts.append(f"who signed up in {label}" if not label.startswith(("since", "before", "after", "up to", "the "))
-                     else f"who signed up {label}")
+        bare = not label.startswith(("since", "before", "after", "up to", "the "))
+        parts.append(f"who signed up in {label}" if bare else f"who signed up {label}")
     elif label:
         if label.startswith(("since", "before", "after", "up to", "the ")):
             parts.append(label)
@@ -89,6 +89,10 @@ def summarize(columns: Sequence[str], rows: Sequence[Sequence[Any]], spec: Spec 
         return _lookup(columns, rows, spec)
     if not rows:
         return f"No data matches this question{scope}."
+    if spec is not None and spec.entity == "managers":
+        if len(rows) == 1:
+            return f"{rows[0][2]} is the country manager for {rows[0][1]} ({rows[0][0]})."
+        return "Country managers: " + "; ".join(f"{r[1]}: {r[2]}" for r in rows) + "."
     if spec is not None and spec.entity:
         single, plural = _ENTITY_NOUN[spec.entity]
         first = rows[0][1] if spec.entity != "orders" else rows[0][0]
@@ -121,19 +125,26 @@ def summarize(columns: Sequence[str], rows: Sequence[Sequence[Any]], spec: Spec 
         if len(values) == 2:
             (p1, v1), (p2, v2) = values
             change = f" ({(v2 - v1) / v1:+.1%})" if _is_num(v1) and _is_num(v2) and v1 else ""
-            return (f"{_label(mcol).capitalize()}{natural_scope(spec, False)} was {fmt(v1, mcol)} in {p1} and "
+            head = f"{_label(mcol).capitalize()}{natural_scope(spec, False)}"
+            return (f"{head} was {fmt(v1, mcol)} in {p1} and "
                     f"{fmt(v2, mcol)} in {p2}{change}.")
         hi = max(values, key=lambda x: x[1])
         lo = min(values, key=lambda x: x[1])
         return (f"{_label(mcol).capitalize()}{scope} ranged from {fmt(lo[1], mcol)} in {lo[0]} to "
                 f"{fmt(hi[1], mcol)} in {hi[0]} over {len(values)} {dname}s.")
+    if spec is not None and spec.per and len(dims) == 2:
+        top = "; ".join(f"{r[dims[0]]}: {r[dims[1]]} ({fmt(r[mi], mcol)})" for r in rows[:6])
+        more = f" and {len(rows) - 6} more" if len(rows) > 6 else ""
+        side = "Lowest" if spec.order == "asc" else "Top"
+        return f"{side} {_label(mcol)} in each {dname}{scope}: {top}{more}."
     lowest = spec is not None and spec.order == "asc"
     word = "lowest" if lowest else "highest"
-    who = ", ".join(str(rows[0][i]) for i in dims)
-    text = f"{who} had the {word} {_label(mcol)}{scope} ({fmt(rows[0][mi], mcol)})"
-    if len(rows) > 1:
-        nxt = ", ".join(str(rows[1][i]) for i in dims)
-        text += f", followed by {nxt} ({fmt(rows[1][mi], mcol)})"
+    ranked = sorted((r for r in rows if r[mi] is not None), key=lambda r: r[mi], reverse=not lowest)
+    who = ", ".join(str(ranked[0][i]) for i in dims)
+    text = f"{who} had the {word} {_label(mcol)}{scope} ({fmt(ranked[0][mi], mcol)})"
+    if len(ranked) > 1:
+        nxt = ", ".join(str(ranked[1][i]) for i in dims)
+        text += f", followed by {nxt} ({fmt(ranked[1][mi], mcol)})"
     if len(rows) > 2:
         text += f"; {len(rows)} rows in total"
     return text + "."

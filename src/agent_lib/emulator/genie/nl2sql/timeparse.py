@@ -52,7 +52,7 @@ _BETWEEN = re.compile(r"\b(?:between|from)\s*$")
 _JOIN_RANGE = re.compile(r"^\s*(?:and|to|through|thru|till|until|-)\s*$")
 _JOIN_LIST = re.compile(r"^\s*(?:,|and|or|vs|versus|compared\s+(?:to|with)|against|with|to|,\s*and)?\s*$")
 _OPEN = re.compile(r"\b(?P<word>since|after|before|until|till|through|up\s+to|prior\s+to|starting|"
-                   r"starting\s+from|beginning|from)\s*$")
+                   r"starting\s+from|beginning|from)(?:\s+the\s+(?:start|beginning|end)\s+of)?\s*$")
 
 
 @dataclass
@@ -172,7 +172,8 @@ def _find(text: str, anchor: dt.date) -> list[Period]:
                     text[:a]):
                 continue  # "may" the verb
             if kind == "month" and g.get("month") in ("mar", "sep", "dec", "jun", "jan") and not (
-                    g.get("year") or re.search(r"\b(?:in|during|of|since|from|between|to|until)\s+$", text[:a])):
+                    g.get("year") or re.search(r"\b(?:in|during|of|since|from|between|to|until)\s+$",
+                                               text[:a])):
                 continue
             start, end, label, has_year = _period(kind, g, anchor)
             taken.append((a, b))
@@ -183,7 +184,8 @@ def _find(text: str, anchor: dt.date) -> list[Period]:
 
 def _inherit_year(periods: list[Period]) -> None:
     """'between March and May 2025': a period without a year takes the year another one names."""
-    years = {p.start.year for p in periods if p.has_year and p.kind in ("month", "quarter", "half", "year", "day")}
+    kinds = ("month", "quarter", "half", "year", "day")
+    years = {p.start.year for p in periods if p.has_year and p.kind in kinds}
     if len(years) != 1:
         return
     (year,) = years

@@ -23,6 +23,7 @@ _DISTINCT = {
     "manager": "SELECT DISTINCT manager FROM main.sales.regions",
     "segment": "SELECT DISTINCT segment FROM main.sales.customers",
     "customer": "SELECT DISTINCT name FROM main.sales.customers",
+    "business": "SELECT DISTINCT name FROM main.sales.customers WHERE segment <> 'Consumer'",
     "category": "SELECT DISTINCT category FROM main.sales.products",
     "product": "SELECT DISTINCT name FROM main.sales.products",
     "carrier": "SELECT DISTINCT carrier FROM main.sales.orders WHERE carrier IS NOT NULL",
@@ -69,7 +70,8 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "status": {"open": ("pending", "processing"), "unfulfilled": ("pending", "processing"),
                "outstanding": ("pending", "processing"), "not shipped yet": ("pending", "processing"),
                "unshipped": ("pending", "processing"), "undelivered": ("pending", "processing", "shipped"),
-               "in flight": ("pending", "processing", "shipped"), "active": ("pending", "processing", "shipped"),
+               "in flight": ("pending", "processing", "shipped"),
+               "active": ("pending", "processing", "shipped"),
                "cancelled or returned": ("cancelled", "returned"),
                "returned or cancelled": ("cancelled", "returned"),
                "failed": ("cancelled", "returned"), "lost": ("cancelled", "returned")},
@@ -137,7 +139,21 @@ def _build(values: dict[str, list[str]], reserved: Lexicon | None = None) -> Lex
     _product_families(lx, values.get("product", []), reserved)
     _product_words(lx, values.get("product", []), reserved)
     _customer_aliases(lx, values.get("customer", []))
+    _business_families(lx, values.get("business", []), reserved)
     return lx
+
+
+def _business_families(lx: Lexicon, businesses: list[str], reserved: Lexicon | None) -> None:
+    """'Acme customers': every business whose name starts with that word."""
+    families: dict[tuple[str, ...], list[str]] = {}
+    for name in businesses:
+        first = stems(name)[:1]
+        if first and first[0].isalpha() and len(first[0]) >= 4:
+            families.setdefault(first, []).append(name)
+    for key, names in families.items():
+        if key in lx or (reserved is not None and key in reserved):
+            continue
+        lx.add(key, M("value", ("customer", tuple(sorted(names)))))
 
 
 def _product_words(lx: Lexicon, products: list[str], reserved: Lexicon | None) -> None:
