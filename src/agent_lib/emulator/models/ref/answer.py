@@ -38,8 +38,9 @@ def final_answer(results: list[tuple[ToolCall, Message | None]]) -> str:
             sections.append(f"From {label}: {body}")
     if len(results) == 1:
         return sections[0]
-    names = ", ".join(f"`{c.name}`" for c, _ in results)
-    return f"I used {names}.\n\n" + "\n\n".join(sections)
+    names = [f"`{n}`" for n in dict.fromkeys(c.name for c, _ in results)]
+    used = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"I used {used}.\n\n" + "\n\n".join(sections)
 
 
 def render(content: str) -> tuple[bool, str]:
@@ -164,6 +165,8 @@ def _label(key: Any) -> str:
 def _fmt(v: Any, limit: int = 200) -> str:
     if isinstance(v, float):
         s = f"{v:,.2f}" if abs(v) >= 1000 else f"{v:g}"
+    elif isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10000:
+        s = f"{v:,}"
     elif isinstance(v, bool) or v is None:
         s = {True: "yes", False: "no", None: "—"}[v]
     elif isinstance(v, (dict, list)):

@@ -69,7 +69,7 @@ GROUPS: tuple[str, ...] = (
     "news headline headlines article articles happening press stories",
     "summarize summary gist recap article page",
     # personal
-    "calendar schedule agenda meeting meetings event events appointment invite busy free sync",
+    "calendar schedule agenda meeting meetings event events appointment invite busy sync",
     "email mail inbox mailbox message messages gmail outlook",
     "remind reminder reminders remember forget alarm notify ping nudge alert",
     "time clock timezone hour local morning",

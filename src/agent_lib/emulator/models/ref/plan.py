@@ -18,6 +18,7 @@ from typing import Any
 
 from ..base import ToolSpec
 from . import values
+from .expand import expand
 from .fill import fill
 from .relevance import THRESHOLD, Scored, properties, score_tools, tool_doc
 from .schema import kind
@@ -84,7 +85,8 @@ def split_parts(text: str) -> list[str]:
     masked = re.sub(r"```.*?```|`[^`]*`|" + values.QUOTED.pattern + "|" + values.URL.pattern + "|" + values.EMAIL.pattern, hide, text, flags=re.S)
     parts = []
     for sentence in _SPLIT_SENTENCES.split(masked):
-        for clause in _SPLIT_CLAUSES.split(sentence):
+        clauses = [sentence] if re.search(r"\brespectively\b", sentence, re.I) else _SPLIT_CLAUSES.split(sentence)
+        for clause in clauses:
             clause = re.sub(r"^\s*(?:and|also|plus|then)\b[\s,]*", "", clause, flags=re.I).strip()
             if clause:
                 parts.append(re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], clause))
@@ -134,9 +136,10 @@ def plan(text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor
     context = (text,) + history
     for tool, parts in segments:
         part = " ".join(parts)
-        args = fill(tool, part, context, anchor).arguments
-        if not any(c.tool.name == tool.name and c.arguments == args for c in calls):
-            calls.append(Call(tool, args, part))
+        filled = fill(tool, part, context, anchor)
+        for args in expand(filled.arguments, filled.evidence, properties(tool), part):
+            if not any(c.tool.name == tool.name and c.arguments == args for c in calls):
+                calls.append(Call(tool, args, part))
     return calls[:MAX_CALLS]
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..base import ToolSpec
-from . import intent, lexicon, slots, values
+from . import dates, intent, lexicon, slots, values
 from .schema import kind
 from .text import DOC_STOP_WORDS, STOP_WORDS, content_words, dice, edit_distance, split_identifier, stem, trigrams, words
 
@@ -36,6 +36,7 @@ AMBIGUOUS_FACTOR = 0.55  # for words in several groups ("table": data or restaur
 MISSING_PENALTY = 0.5
 TYPO_FACTOR = 0.6
 SHAPE_BONUS = 1.0
+DATE_BONUS = 0.1  # a date in the request slightly favours tools that take one
 CAPABILITY_PENALTY = 0.4
 POLARITY_BONUS = 0.15
 THRESHOLD = 0.55
@@ -54,6 +55,7 @@ class ToolDoc:
     verb: str  # the name's leading verb ("issue" in issue_refund): matched literally, never by relatives
     shapes: frozenset[str]
     catch_all: bool
+    takes_date: bool
     raw: frozenset[str]  # unstemmed words, the vocabulary for typo correction
 
 
@@ -113,7 +115,8 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
     names = frozenset(fields["name"]) | frozenset(fields["prefix"])
     leading = split_identifier(segments[-1]).split()[:1]
     verb = stem(leading[0]) if leading and leading[0] in _NAME_VERBS else ""
-    return ToolDoc(spec, weights, head, names, verb, frozenset(shapes), catch_all, frozenset(raw))
+    takes_date = any(kind(n, p) in ("date", "datetime") for n, p in properties(spec).items())
+    return ToolDoc(spec, weights, head, names, verb, frozenset(shapes), catch_all, takes_date, frozenset(raw))
 
 
 _NAME_VERBS = frozenset({"issue"})
@@ -129,6 +132,7 @@ class Query:
 
     terms: dict[str, float]
     shapes: frozenset[str]
+    has_date: bool = False
 
 
 def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
@@ -193,7 +197,8 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         hint("sql", 1.0)
     if _looks_like_math(text):
         hint("calculate", 0.8)
-    return Query(terms, frozenset(values.id_shape(s.value) for s in values.ids(text)))
+    shapes = frozenset(values.id_shape(s.value) for s in values.ids(text))
+    return Query(terms, shapes, bool(dates.find_whens(text, None)))
 
 
 _CUISINES_RAW = (
@@ -242,6 +247,9 @@ def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
             score += SHAPE_BONUS
             rank += SHAPE_BONUS
             strong = True
+        if query.has_date and doc.takes_date:
+            score += DATE_BONUS
+            rank += DATE_BONUS
         if family and not intent.tool_can(tools[i], family):
             score, rank, strong = score * CAPABILITY_PENALTY, rank * CAPABILITY_PENALTY, False
         if _missing_typed(tools[i], text):
