@@ -156,6 +156,7 @@ class LoopRun:
             for _ in range(loop.max_turns):
                 self._check_stop()
                 response = self._call_model(root, history)
+                self._check_stop()
                 finished = yield from self._turn(root, response, history)
                 if finished:
                     self.response = self.writer.response("completed", self.output, usage=self.usage())

@@ -33,7 +33,7 @@ STORE_KIND = "supervisor-response"
 RUNTIME_KEY = "supervisor-runs"
 BACKGROUND_CAP_S = 30 * 60
 MODEL_TOKEN_TTL_S = 3600
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards creating the runs registry only
 
 _STATUS_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                  404: "RESOURCE_DOES_NOT_EXIST", 429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}
@@ -177,7 +177,7 @@ class BackgroundRun:
     usage: dict[str, Any] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     created_at: float = field(default_factory=time.time)
-    cap_s: float = BACKGROUND_CAP_S
+    cap_s: float = field(default_factory=lambda: BACKGROUND_CAP_S)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -240,8 +240,7 @@ class BackgroundRun:
             response = self.snapshot()
             with self.state.store.transaction():
                 self.state.store.put(STORE_KIND, self.response_id, {"owner": self.owner, "response": response})
-            with _lock:
-                _runs(self.state).pop(self.response_id, None)
+            _runs(self.state).pop(self.response_id, None)
 
 
 def start_background(state: EmulatorState, caller: Principal, session: Session,
@@ -251,8 +250,7 @@ def start_background(state: EmulatorState, caller: Principal, session: Session,
 
     run = BackgroundRun(state, caller.id, session, request, ev.new_id("resp"))
     queued = run.snapshot()
-    with _lock:
-        _runs(state)[run.response_id] = run
+    _runs(state)[run.response_id] = run
     run.start()
     return queued
 
