@@ -19,7 +19,9 @@ from typing import Any
 from ..core.errors import ApiError, invalid, permission_denied
 from ..core.identity import Principal, require_scope
 from ..core.state import EmulatorState
+from ..warehouse import WarehouseError
 from .nl2sql import Context, Example
+from .nl2sql.vocab import DataVocabulary
 
 KIND = "genie_space"
 SCOPES = ("genie", "dashboards.genie")
@@ -219,8 +221,11 @@ def context(state: EmulatorState, doc: dict[str, Any]) -> Context:
 
             ensure_functions(state.warehouse)
             serialized = doc["serialized"]
-            ctx = Context.load(lambda sql: state.warehouse.execute(sql).rows, examples(serialized),
-                               tables(serialized) or ())
+            try:
+                ctx = Context.load(lambda sql: state.warehouse.execute(sql).rows, examples(serialized),
+                                   tables(serialized) or ())
+            except WarehouseError:  # the space's tables are not in the warehouse: its queries will fail
+                ctx = Context(DataVocabulary(), tuple(examples(serialized)), tuple(tables(serialized)))
             state.runtime[key] = ctx
         return ctx
 
