@@ -18,7 +18,8 @@ def _unique(prefix: str) -> str:
 
 
 def _http(emulator, token: str | None = None) -> httpx.Client:
-    return httpx.Client(base_url=emulator.host, headers={"Authorization": f"Bearer {token or emulator.token}"})
+    return httpx.Client(base_url=emulator.host,
+                        headers={"Authorization": f"Bearer {token or emulator.token}"})
 
 
 def test_demo_catalog_and_schemas(admin, alice):

@@ -81,7 +81,8 @@ def fns(admin, schema) -> dict[str, str]:
             "WHERE o.customer_id = customer_id AND o.status = orders_of.status ORDER BY o.order_id",
             params=[("customer_id", "STRING"), ("status", "STRING", "'delivered'")],
             table=[("order_id", "STRING"), ("status", "STRING")]),
-        "greet": make_function(schema, "greet", "return f'hello {who}, ' + str(n * 2) + (' !' if loud else '')",
+        "greet": make_function(schema, "greet",
+                               "return f'hello {who}, ' + str(n * 2) + (' !' if loud else '')",
                                params=[("who", "STRING"), ("n", "LONG"), ("loud", "BOOLEAN", "false")],
                                python=True),
         "weekday": make_function(schema, "weekday", "return day.strftime('%A')",
@@ -100,7 +101,8 @@ def fns(admin, schema) -> dict[str, str]:
 
 
 def _http(emulator, token: str | None = None) -> httpx.Client:
-    return httpx.Client(base_url=emulator.host, headers={"Authorization": f"Bearer {token or emulator.token}"})
+    return httpx.Client(base_url=emulator.host,
+                        headers={"Authorization": f"Bearer {token or emulator.token}"})
 
 
 # -- CRUD -------------------------------------------------------------------------------------
@@ -219,7 +221,8 @@ def test_sql_body_literals_are_not_parameters(emulator, admin_principal, fns):
 def test_python_body_types_and_defaults(emulator, admin_principal, fns):
     r = execute_function(emulator.state, admin_principal, fns["greet"], {"who": "ann", "n": "21"})
     assert r.value == "hello ann, 42"
-    r = execute_function(emulator.state, admin_principal, fns["greet"], {"who": "ann", "n": 1, "loud": "true"})
+    r = execute_function(emulator.state, admin_principal, fns["greet"],
+                         {"who": "ann", "n": 1, "loud": "true"})
     assert r.value == "hello ann, 2 !"
     assert execute_function(emulator.state, admin_principal, fns["weekday"],
                             {"day": "2025-12-25"}).value == "Thursday"

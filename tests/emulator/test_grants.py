@@ -111,7 +111,8 @@ def test_grant_errors(emulator, admin, alice, setup):
 def test_owners_and_manage_holders_may_grant(admin, alice, setup):
     cat, schema, fn = setup
     admin.grants.update("catalog", cat, changes=_change(ALICE, add=[Privilege.USE_CATALOG]))
-    admin.grants.update("schema", schema, changes=_change(ALICE, add=[Privilege.USE_SCHEMA, Privilege.MANAGE]))
+    admin.grants.update("schema", schema,
+                        changes=_change(ALICE, add=[Privilege.USE_SCHEMA, Privilege.MANAGE]))
     r = alice.grants.update("function", fn, changes=_change(BOB, add=[Privilege.EXECUTE]))
     assert _privs(r, BOB) == {"EXECUTE"}
     admin.grants.update("schema", schema, changes=_change(ALICE, add=[Privilege.ALL_PRIVILEGES],
@@ -122,7 +123,8 @@ def test_owners_and_manage_holders_may_grant(admin, alice, setup):
 
 def test_effective_permissions_show_inheritance(admin, setup):
     cat, schema, fn = setup
-    admin.grants.update("catalog", cat, changes=_change(ALICE, add=[Privilege.USE_CATALOG, Privilege.EXECUTE]))
+    admin.grants.update("catalog", cat,
+                        changes=_change(ALICE, add=[Privilege.USE_CATALOG, Privilege.EXECUTE]))
     admin.grants.update("schema", schema, changes=_change(ALICE, add=[Privilege.USE_SCHEMA]))
     eff = admin.grants.get_effective("function", fn, principal=ALICE)
     [assignment] = eff.privilege_assignments

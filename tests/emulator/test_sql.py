@@ -198,7 +198,8 @@ def test_table_function_calls(admin, schema):
     assert r.status.state == StatementState.SUCCEEDED and r.result.data_array
     r = run(admin, "SELECT * FROM main.sales.get_order_status(:id)",
             parameters=[StatementParameterListItem(name="id", value="SO-10042")])
-    assert [c.name for c in r.manifest.schema.columns] == ["status", "order_date", "ship_date", "carrier", "total"]
+    assert [c.name for c in r.manifest.schema.columns] == ["status", "order_date", "ship_date", "carrier",
+                                                           "total"]
     assert r.manifest.schema.columns[1].type_text == "DATE" and len(r.result.data_array) == 1
 
 
@@ -265,7 +266,8 @@ def test_python_functions_over_many_rows_share_one_interpreter(admin, schema, mo
         real(self)
 
     monkeypatch.setattr(python_runner._Worker, "__init__", counting)
-    r = run(admin, f"SELECT order_id, {schema}.shout(order_id) FROM main.sales.orders ORDER BY order_id LIMIT 300")
+    r = run(admin, f"SELECT order_id, {schema}.shout(order_id) FROM main.sales.orders "
+                   "ORDER BY order_id LIMIT 300")
     assert r.status.state == StatementState.SUCCEEDED and len(r.result.data_array) == 300
     assert all(row[1] == row[0].upper() + "!" for row in r.result.data_array)
     assert len(started) == 1

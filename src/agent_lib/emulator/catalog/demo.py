@@ -42,7 +42,8 @@ return (deadline - today).days
 '''
 
 
-def _param(name: str, type_name: str, position: int, comment: str, default: str | None = None) -> dict[str, Any]:
+def _param(name: str, type_name: str, position: int, comment: str,
+           default: str | None = None) -> dict[str, Any]:
     type_text = {"LONG": "bigint"}.get(type_name, type_name.lower())
     p = {"name": name, "type_name": type_name, "type_text": type_text, "position": position,
          "comment": comment, "parameter_mode": "IN", "parameter_type": "PARAM"}

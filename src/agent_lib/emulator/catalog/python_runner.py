@@ -126,7 +126,8 @@ class _Worker:
             self.proc.stdin.flush()
         except OSError:
             self.close()
-            raise PythonBodyError(f"the Python body's interpreter died (code {self.proc.returncode})") from None
+            raise PythonBodyError(
+                f"the Python body's interpreter died (code {self.proc.returncode})") from None
         fd = self.proc.stdout.fileno()
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buf:

@@ -50,7 +50,8 @@ def _require_schema(state: EmulatorState, caller: Principal, schema: str) -> str
     return full
 
 
-def list_tables(state: EmulatorState, caller: Principal, catalog_name: str, schema_name: str) -> list[dict[str, Any]]:
+def list_tables(state: EmulatorState, caller: Principal, catalog_name: str,
+                schema_name: str) -> list[dict[str, Any]]:
     full = _require_schema(state, caller, f"{catalog_name}.{schema_name}")
     return [table_info(state, t) for t in state.warehouse.tables(full)]
 

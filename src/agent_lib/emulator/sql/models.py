@@ -205,7 +205,8 @@ def _save(state: EmulatorState, caller: Principal, statement_id: str, response: 
             state.store.delete(STATEMENT, key)
 
 
-def _called_functions(state: EmulatorState, sql: str, catalog: str, schema: str | None) -> list[dict[str, Any]]:
+def _called_functions(state: EmulatorState, sql: str, catalog: str,
+                      schema: str | None) -> list[dict[str, Any]]:
     masked = sqltext.mask(sql)
     docs = []
     for m in sqltext.CALL.finditer(masked):
@@ -279,7 +280,8 @@ def _run(state: EmulatorState, caller: Principal, req: dict[str, Any], called: l
 
 
 _FROM_NAME = re.compile(
-    r"\b(?:FROM|JOIN)\s+((?:[A-Za-z_]\w*|`[^`]+`)(?:\s*\.\s*(?:[A-Za-z_]\w*|`[^`]+`)){1,2})(?![\w.`])(?!\s*\()",
+    r"\b(?:FROM|JOIN)\s+((?:[A-Za-z_]\w*|`[^`]+`)(?:\s*\.\s*(?:[A-Za-z_]\w*|`[^`]+`)){1,2})"
+    r"(?![\w.`])(?!\s*\()",
     re.IGNORECASE)
 
 
@@ -353,7 +355,8 @@ def _cell(value: Any, type_text: str) -> str | None:
 
 
 _ERRORS = (
-    (re.compile(r"(?:no such table|unknown database):? (.+)"), "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{0}` cannot be "
+    (re.compile(r"(?:no such table|unknown database):? (.+)"),
+     "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{0}` cannot be "
      "found. Verify the spelling and correctness of the schema and catalog.", "42P01"),
     (re.compile(r"no such column: (.+)"), "[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column, variable, "
      "or function parameter with name `{0}` cannot be resolved.", "42703"),
@@ -361,7 +364,8 @@ _ERRORS = (
      "search path [`system`.`builtin`, `system`.`session`].", "42883"),
     (re.compile(r"near (.+): syntax error"), "[PARSE_SYNTAX_ERROR] Syntax error at or near '{0}'.", "42601"),
     (re.compile(r"incomplete input"), "[PARSE_SYNTAX_ERROR] Syntax error at or near end of input.", "42601"),
-    (re.compile(r"ambiguous column name: (.+)"), "[AMBIGUOUS_REFERENCE] Reference `{0}` is ambiguous.", "42704"),
+    (re.compile(r"ambiguous column name: (.+)"), "[AMBIGUOUS_REFERENCE] Reference `{0}` is ambiguous.",
+     "42704"),
 )
 
 
