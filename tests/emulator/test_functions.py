@@ -296,3 +296,14 @@ def test_demo_functions(emulator, admin_principal):
                             {"priority": "P2", "opened_date": "2025-12-27T10:02:00Z"}).value == -1
     assert execute_function(state, admin_principal, sla, {"priority": "p4", "opened_date": "2025-12-30",
                                                           "as_of_date": "2025-12-31"}).value == 9
+
+
+def test_sql_bodies_calling_functions(emulator, admin, admin_principal, schema, fns):
+    quad = admin.functions.create(make_function(
+        schema, "tax_twice", f"{fns['add_tax']}({schema}.add_tax(amount))",
+        params=[("amount", "DOUBLE")], returns="DOUBLE")).full_name
+    assert execute_function(emulator.state, admin_principal, quad, {"amount": 100}).value == 144.0
+    loop = admin.functions.create(make_function(schema, "loop", f"{schema}.loop(x)",
+                                                params=[("x", "LONG")], returns="LONG")).full_name
+    with pytest.raises(fx.FunctionExecutionError, match="levels deep"):
+        execute_function(emulator.state, admin_principal, loop, {"x": 1})

@@ -21,6 +21,7 @@ import json
 import math
 import re
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -452,6 +453,27 @@ def _udf(state: EmulatorState, full_name: str) -> Callable[..., Any]:
     return call
 
 
+_registered: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_registry_lock = threading.Lock()
+
+
+def _register(state: EmulatorState, full_name: str) -> None:
+    """Make the function callable from SQLite once per warehouse connection.
+
+    SQLite refuses to redefine a function while a statement is running (a function whose body
+    calls another function, or itself), and the callable looks the function up at each call, so
+    one registration serves every later statement.
+    """
+    wh = state.warehouse
+    name = udf_name(full_name)
+    with _registry_lock:
+        done = _registered.setdefault(wh, set())
+        if name in done:
+            return
+        wh.register_function(name, -1, _udf(state, full_name))
+        done.add(name)
+
+
 def unresolved(dotted: str, catalog: str | None, schema: str | None) -> ApiError:
     path = ["`system`.`builtin`", "`system`.`session`"]
     if catalog and schema:
@@ -513,7 +535,7 @@ def expand_calls(state: EmulatorState, sql: str, *, catalog: str | None, schema:
                 raise FunctionExecutionError(
                     f"[NOT_A_TABLE_FUNCTION] {full} is a scalar function; call it in the select "
                     f"list: SELECT {full}(...).")
-            state.warehouse.register_function(udf_name(full), -1, _udf(state, full))
+            _register(state, full)
             replacement = f"{udf_name(full)}({', '.join(arg_list)})"
             if labels is not None:
                 written = sql[m.start(1):close + 1]
