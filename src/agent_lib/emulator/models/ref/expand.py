@@ -11,21 +11,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import lexicon, values
-from .schema import kind
+from . import lexicon, places, values
 
 EXPANDABLE = frozenset("integer number location name ticker coin currency language id email url word".split())
 _JOINER = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|&|as well as)\s+", re.I)
 MAX_VALUES = 5
 
 
-def expand(arguments: dict[str, Any], evidence: frozenset[str], props: dict[str, dict], text: str) -> list[dict[str, Any]]:
+def expand(arguments: dict[str, Any], evidence: frozenset[str], kinds: dict[str, str], text: str) -> list[dict[str, Any]]:
     """One argument set per coordinated value (the arguments themselves when there is no list)."""
     lists: dict[str, list[Any]] = {}
     for name in sorted(evidence):
-        if name not in arguments or kind(name, props[name]) not in EXPANDABLE:
+        if name not in arguments or kinds[name] not in EXPANDABLE:
             continue
-        more = _following(arguments[name], kind(name, props[name]), text)
+        taken = [v for k, v in arguments.items() if k != name]
+        more = _following(arguments[name], kinds[name], text, taken)
         if more:
             lists[name] = [arguments[name]] + more
     if not lists:
@@ -38,7 +38,7 @@ def expand(arguments: dict[str, Any], evidence: frozenset[str], props: dict[str,
     return [{**arguments, name: v} for v in lists[name]]
 
 
-def _following(value: Any, k: str, text: str) -> list[Any]:
+def _following(value: Any, k: str, text: str, taken: list[Any]) -> list[Any]:
     """Values of the same kind coordinated right after `value` in the text."""
     raw = _raw_form(value, k, text)
     if raw is None:
@@ -54,15 +54,16 @@ def _following(value: Any, k: str, text: str) -> list[Any]:
             break
         start = pos + m.end()
         nxt = _value_at(text, start, k)
-        if nxt is None:
-            break
-        out.append(nxt[0])
+        if nxt is None or nxt[0] in taken or (k == "location" and places.is_place(str(nxt[0])) and "," in m.group(0)
+                                               and str(nxt[0]) in places.US_STATES):
+            break  # "(4, 5)" fills x and y; "Chicago, IL" is one place
         pos = nxt[1]
         if unit:
             again = re.match(rf"\s*{re.escape(unit.group(1))}\b", text[pos:], re.I)
             if not again:
-                break
+                break  # "70 kg and 175 cm" are two different measures, not a list
             pos += again.end()
+        out.append(nxt[0])
     return out
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ..base import ToolSpec
 from . import kinds, lexicon, slots, values
 from .kinds import Found
 from .relevance import properties, tool_doc
-from .schema import QUERY_NAMES, json_type, kind, role, tokens
+from .schema import QUERY_NAMES, json_type, param_kinds, role, tokens
 from .text import content_words, split_identifier, stem, words
 
 ORDER = (
@@ -42,15 +42,18 @@ def fill(tool: ToolSpec, text: str, history: tuple[str, ...] = (), anchor: date 
     """Fill `tool`'s parameters from `text`; `history` holds earlier user text, nearest first."""
     props = properties(tool)
     required = set((tool.parameters or {}).get("required") or [])
-    pkinds = {n: kind(n, s) for n, s in props.items()}
+    pkinds = param_kinds(tool)
     found = Found(text, anchor, frozenset(tool_doc(tool).head))
     args = _fill_from(found, props, pkinds, required)
     evidence = frozenset(args)
+    _end_from_duration(args, props, pkinds, text, anchor)
     for name in sorted(required - set(args), key=list(props).index):
         k = pkinds[name]
         if k not in _NO_HISTORY:
             for earlier in history:
-                got = _fill_from(Found(earlier, anchor, found.tool_stems), {name: props[name]}, {name: k}, {name})
+                offset = earlier.find(text) if text else -1
+                used = [(a + offset, b + offset) for a, b in found.used] if offset >= 0 else []
+                got = _fill_from(Found(earlier, anchor, found.tool_stems, used), {name: props[name]}, {name: k}, {name})
                 if name in got:
                     args[name] = got[name]
                     break
@@ -65,7 +68,7 @@ def _fill_from(found: Found, props: dict[str, dict], pkinds: dict[str, str], req
     args: dict[str, Any] = {}
     text = found.text
     id_params = [n for n, k in pkinds.items() if k == "id"]
-    name_params = [n for n, k in pkinds.items() if k == "name"]
+    name_params = [n for n, k in pkinds.items() if k in ("name", "string")]
     route = slots.route(text)
     order = sorted(props, key=lambda n: (ORDER.index(pkinds[n]), role(n) == "end", list(props).index(n)))
     numbers_done = False
@@ -123,9 +126,10 @@ def _fill_from(found: Found, props: dict[str, dict], pkinds: dict[str, str], req
             value = slots.username(text)
             pick = (value, _span_of(text, value)) if value else kinds.fill_first(values.emails(text), found)
         elif k == "location":
-            pick = kinds.fill_location(found)
+            avoid = frozenset(t for n in name_params for t in tokens(n)) - {"name", "full", "first", "last"}
+            pick = kinds.fill_location(found, avoid)
         elif k == "name":
-            pick = kinds.fill_name(name, name_params, found)
+            pick = kinds.fill_name(name, [n for n in name_params if pkinds[n] == "name"], found)
         elif k == "title":
             q = values.quoted(text)
             value = slots.title(text) or (q[0].value if q else None)
@@ -197,13 +201,37 @@ def _assign_numbers(names: list[str], props: dict, pkinds: dict, required: set[s
             taken.add(n.start)
             found.used.append((n.start, n.end))
     for name in names:
-        if name in required and name not in out:
-            n = next((n for n in nums if n.start not in taken), None)
+        if name in required and name not in out:  # a bare number nothing else claims
+            others = {stem(t) for o in names if o != name for t in split_identifier(o).split()}
+            n = next((n for n in nums if n.start not in taken and _bare(text, n, others)), None)
             if n is not None:
                 out[name] = _as_type(n.value, pkinds[name])
                 taken.add(n.start)
                 found.used.append((n.start, n.end))
     return out
+
+
+_DURATIONS = frozenset(stem(w) for w in "night nights day days week weeks month months year years hour hours minute minutes".split())
+
+
+def _bare(text: str, n: values.Span, others: set[str]) -> bool:
+    """A number free for any required parameter: not a duration ("3 nights") and not followed by a
+    word that names another parameter."""
+    following = [stem(w) for w in words(text[n.end : n.end + 20])[:1]]
+    return not following or (following[0] not in _DURATIONS and following[0] not in others)
+
+
+def _end_from_duration(args: dict[str, Any], props: dict, pkinds: dict, text: str, anchor: date | None) -> None:
+    """An end date from a start date and "for 3 nights" / "for two weeks"."""
+    start = next((args[n] for n in props if n in args and pkinds[n] in ("date", "datetime") and role(n) == "start"), None)
+    end = next((n for n in props if n not in args and pkinds[n] in ("date", "datetime") and role(n) == "end"), None)
+    m = re.search(r"\b(\d+|one|two|three|four|five|six|seven|ten|fourteen)\s+(nights?|days?|weeks?)\b", text, re.I)
+    if not (start and end and m and isinstance(start, str) and re.match(r"\d{4}-\d{2}-\d{2}", start)):
+        return
+    words_to_n = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "fourteen": 14}
+    n = int(m.group(1)) if m.group(1).isdigit() else words_to_n[m.group(1).lower()]
+    days = n * (7 if m.group(2).lower().startswith("week") else 1)
+    args[end] = (date.fromisoformat(start[:10]) + timedelta(days=days)).isoformat()
 
 
 def _as_type(value: Any, k: str) -> Any:

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from . import dates, lexicon, slots, values
+from . import dates, lexicon, places, slots, values
 from .schema import tokens
 from .text import STOP_WORDS, content_words, split_identifier, stem, words
 
@@ -41,6 +41,7 @@ class Found:
     @cached_property
     def numbers(self) -> list[values.Span]:
         skip = [(s.start, s.end) for s in self.ids + values.emails(self.text) + values.urls(self.text)]
+        skip += [(a, b) for _, a, b in places.addresses(self.text)]
         skip += [(w.start, w.end) for w in self.whens]
         skip += [(s.start, s.end) for s in values.quoted(self.text)]
         for extra in (values.code_snippet(self.text), values.sql_statement(self.text)):
@@ -56,11 +57,23 @@ class Found:
             ws = [w.lower() for w in e.value.split()]
             if e.value.lower() in noise or all(stem(w) in self.tool_stems for w in ws):
                 continue
+            if len(ws) == 1 and _sentence_start(self.text, e.start) and _common_word(ws[0]):
+                continue  # "Create a song ...": a capitalized first word is not a name
             out.append(e)
         return out
 
     def free(self, span: tuple[int, int]) -> bool:
         return not any(a < span[1] and span[0] < b for a, b in self.used)
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    return not text[:pos].strip() or text[:pos].rstrip()[-1:] in ".!?:;\n"
+
+
+def _common_word(word: str) -> bool:
+    from .intent import READ_VERBS, WRITE_VERBS
+
+    return word in STOP_WORDS or word in READ_VERBS or word in WRITE_VERBS or lexicon.known(stem(word))
 
 
 def end_role(name: str) -> str:
@@ -139,7 +152,9 @@ def fill_directional(name: str, spans: list[values.Span], found: Found, text: st
         )
     else:
         pick = next((s for s in free if with_amount(s)), None) or next((s for s in free if after_to(s)), free[0])
-    return (pick.value, (pick.start, pick.end)) if pick else None
+    if pick is None:
+        return None
+    return pick.value, (pick.start, pick.end) if len(pick.raw) > 1 else None  # "$" also belongs to the amount
 
 
 def fill_enum(name: str, schema: dict, text: str, required: bool, topic: frozenset[str] = frozenset()) -> Any:
@@ -162,7 +177,7 @@ def fill_enum(name: str, schema: dict, text: str, required: bool, topic: frozens
                 score += 1.0
             elif lexicon.related(o) & loose:
                 score += 0.6
-            elif len(o) >= 4 and any(len(r) >= 3 and o.startswith(r) for r in loose):
+            elif any(len(r) >= 3 and len(o) >= 3 and (o.startswith(r) or r.startswith(o)) for r in loose):
                 score += 0.8
         if score > best_score:
             best, best_score = option, score
@@ -197,20 +212,33 @@ def fill_boolean(name: str, text: str) -> bool | None:
     return None
 
 
-def fill_location(found: Found) -> Pick | None:
+def fill_location(found: Found, avoid: frozenset[str] = frozenset()) -> Pick | None:
+    """A place: a street address, else the entity most like a place (known place, after "in"/"at"),
+    with its region ("Chicago, IL"). Entities naming another parameter ("Plaza Hotel" when there is
+    a `hotel_name`) are avoided."""
     text = found.text
-    months_days = {m.lower() for m in ("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())}
+    for value, a, b in places.addresses(text):
+        if found.free((a, b)):
+            return value, (a, b)
+    weekdays = {d.lower() for d in "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()}
     best: tuple[float, int, values.Span] | None = None
     for e in found.entities:
-        if not found.free((e.start, e.end)) or e.value.lower() in months_days or e.value.lower() in lexicon.LANGUAGES:
+        if not found.free((e.start, e.end)) or e.value.lower() in weekdays or e.value.lower() in lexicon.LANGUAGES:
             continue
-        score = 1.0
-        if re.search(r"\b(?:in|at|near|around|for|to|from|of)\s+(?:the\s+)?$", text[max(0, e.start - 12) : e.start], re.I):
+        before = text[max(0, e.start - 12) : e.start]
+        score = 1.0 + 3.0 * places.is_place(e.value)
+        if re.search(r"\b(?:in|at|near|around|within|outside)\s+(?:the\s+)?$", before, re.I):
             score += 2.0
+        elif re.search(r"\b(?:to|from|for|of)\s+(?:the\s+)?$", before, re.I):
+            score += 1.0
+        if {w.lower() for w in e.value.split()} & avoid:
+            score -= 3.0
         if best is None or (score, -e.start) > (best[0], -best[1]):
             best = (score, e.start, e)
-    if best:
-        return best[2].value, (best[2].start, best[2].end)
+    if best and best[0] > 0:
+        e = best[2]
+        end = places.region_suffix(text, e.end)
+        return text[e.start : end], (e.start, end)
     for p in values.place_after_preposition(text):
         if found.free((p.start, p.end)) and stem(p.value.split()[0]) not in found.tool_stems:
             return p.value, (p.start, p.end)
@@ -226,6 +254,7 @@ def fill_name(name: str, other_name_params: list[str], found: Found) -> Pick | N
             continue
         ws = {w.lower() for w in e.value.split()}
         score = 1.0 + 0.5 * (len(ws) > 1) + 2.0 * bool(ws & mine) - 2.0 * bool(ws & others)
+        score -= 2.0 * places.is_place(e.value)
         if best is None or (score, -e.start) > (best[0], -best[1]):
             best = (score, e.start, e)
     if best and best[0] > 0:

@@ -20,8 +20,8 @@ from ..base import ToolSpec
 from . import values
 from .expand import expand
 from .fill import fill
-from .relevance import THRESHOLD, Scored, properties, score_tools, tool_doc
-from .schema import kind
+from .relevance import THRESHOLD, Scored, score_tools, tool_doc
+from .schema import param_kinds
 
 MAX_CALLS = 5
 SECOND_THRESHOLD = 0.6  # a second request in the same message needs a clearer match
@@ -55,7 +55,7 @@ ELLIPSIS = re.compile(
 NAMES_ONLY = re.compile(r"^\W*(?:[A-Z][\w'-]*|\d[\w.,]*)(?:\s+(?:[A-Z][\w'-]*|\d[\w.,]*)){0,3}\W*$")
 _SPLIT_SENTENCES = re.compile(r"(?<=[?!])\s+|(?<=[^\d\s.][.])\s+(?=[A-Z])|\n+")
 _SPLIT_CLAUSES = re.compile(
-    r",?\s+(?:and\s+also|and\s+then|and|also|plus|then|as\s+well\s+as)\s+(?=\S+\s+\S)|,\s+(?:then|also)\s+|;\s*",
+    r",?\s+(?:and\s+also|and\s+then|and|also|then|as\s+well\s+as)\s+(?=\S+\s+\S)|,\s+(?:then|also)\s+|;\s*",
     re.I,
 )
 
@@ -87,7 +87,7 @@ def split_parts(text: str) -> list[str]:
     for sentence in _SPLIT_SENTENCES.split(masked):
         clauses = [sentence] if re.search(r"\brespectively\b", sentence, re.I) else _SPLIT_CLAUSES.split(sentence)
         for clause in clauses:
-            clause = re.sub(r"^\s*(?:and|also|plus|then)\b[\s,]*", "", clause, flags=re.I).strip()
+            clause = re.sub(r"^\s*(?:and|also|then)\b[\s,]*", "", clause, flags=re.I).strip()
             if clause:
                 parts.append(re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], clause))
     return parts or [text]
@@ -137,7 +137,7 @@ def plan(text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor
     for tool, parts in segments:
         part = " ".join(parts)
         filled = fill(tool, part, context, anchor)
-        for args in expand(filled.arguments, filled.evidence, properties(tool), part):
+        for args in expand(filled.arguments, filled.evidence, param_kinds(tool), part):
             if not any(c.tool.name == tool.name and c.arguments == args for c in calls):
                 calls.append(Call(tool, args, part))
     return calls[:MAX_CALLS]
@@ -154,14 +154,14 @@ def plan_followup(
     out = []
     for call in previous:
         filled = fill(call.tool, text, (), anchor)
-        props = properties(call.tool)
-        new = {k: v for k, v in filled.arguments.items() if k in filled.evidence and kind(k, props[k]) in DISTINGUISHING}
+        kinds = param_kinds(call.tool)
+        new = {k: v for k, v in filled.arguments.items() if k in filled.evidence and kinds[k] in DISTINGUISHING}
         if not new and not ELLIPTICAL.match(text):
             continue
         args = dict(call.arguments)
         args.update(new)
         for k, v in call.arguments.items():
-            if kind(k, props[k]) == "query" and isinstance(v, str):
+            if kinds.get(k) == "query" and isinstance(v, str):
                 args[k] = _substitute(v, text)
         if new or args != call.arguments:
             out.append(Call(call.tool, args, text))
@@ -175,11 +175,11 @@ def _top(ranked: list[Scored]) -> Scored | None:
 def _restates(prev: tuple[ToolSpec, list[str]], part: str, anchor: date | None) -> bool:
     """Whether `part` asks the previous segment's tool again for a different value."""
     tool = prev[0]
-    props = properties(tool)
+    kinds = param_kinds(tool)
     mine = fill(tool, part, (), anchor)
     theirs = fill(tool, " ".join(prev[1]), (), anchor)
     for k in mine.evidence & theirs.evidence:
-        if kind(k, props[k]) in DISTINGUISHING and mine.arguments[k] != theirs.arguments[k]:
+        if kinds[k] in DISTINGUISHING and mine.arguments[k] != theirs.arguments[k]:
             return True
     return False
 

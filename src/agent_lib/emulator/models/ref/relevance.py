@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from ..base import ToolSpec
 from . import dates, intent, lexicon, slots, values
-from .schema import kind
+from .schema import param_kinds
 from .text import DOC_STOP_WORDS, STOP_WORDS, content_words, dice, edit_distance, split_identifier, stem, trigrams, words
 
 FIELD_WEIGHTS = {"name": 3.0, "prefix": 1.5, "description": 2.0, "param": 1.0, "param_doc": 0.8, "enum": 0.8}
@@ -115,7 +115,7 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
     names = frozenset(fields["name"]) | frozenset(fields["prefix"])
     leading = split_identifier(segments[-1]).split()[:1]
     verb = stem(leading[0]) if leading and leading[0] in _NAME_VERBS else ""
-    takes_date = any(kind(n, p) in ("date", "datetime") for n, p in properties(spec).items())
+    takes_date = any(k in ("date", "datetime") for k in param_kinds(spec).values())
     return ToolDoc(spec, weights, head, names, verb, frozenset(shapes), catch_all, takes_date, frozenset(raw))
 
 
@@ -269,8 +269,7 @@ def _missing_typed(tool: ToolSpec, text: str) -> bool:
     """Whether the tool requires a typed value (currency, language, unit, email, URL) the request lacks:
     a currency converter does not fit "convert 10 miles to km"."""
     required = set((tool.parameters or {}).get("required") or [])
-    for name, schema in properties(tool).items():
-        k = kind(name, schema)
+    for name, k in param_kinds(tool).items():
         if name in required and k in _TYPED and not _TYPED[k](text):
             return True
     return False

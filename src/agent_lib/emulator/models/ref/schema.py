@@ -48,10 +48,28 @@ def role(name: str) -> str:
     return ""
 
 
-def kind(name: str, schema: dict[str, Any]) -> str:
-    """The kind of value a parameter wants (see module docstring)."""
+_DIRECTIONS = frozenset("from to source target src dst dest input output base quote into".split())
+
+
+def param_kinds(tool: Any) -> dict[str, str]:
+    """Kinds of all parameters of a `ToolSpec`, reading the tool's purpose for bare names like `to`."""
+    props = (tool.parameters or {}).get("properties") or {}
+    hint = f"{split_identifier(tool.name)} {tool.description or ''}".lower()
+    return {n: kind(n, s if isinstance(s, dict) else {}, hint) for n, s in props.items()}
+
+
+def kind(name: str, schema: dict[str, Any], tool_hint: str = "") -> str:
+    """The kind of value a parameter wants (see module docstring). `tool_hint` is the tool's name and
+    description: in a translation tool a parameter called `to` wants a language."""
     toks = tokens(name)
     desc = str(schema.get("description", "")).lower()
+    if toks and toks <= _DIRECTIONS | {"lang", "language", "currency", "unit"} and not schema.get("enum"):
+        if "translat" in tool_hint or "language" in tool_hint:
+            return "language"
+        if "currenc" in tool_hint or "exchange rate" in tool_hint or "money" in tool_hint:
+            return "currency"
+        if "unit" in tool_hint or "measure" in tool_hint:
+            return "unit"
     typ = json_type(schema)
     fmt = str(schema.get("format", ""))
     if schema.get("enum"):
@@ -96,7 +114,7 @@ def kind(name: str, schema: dict[str, Any]) -> str:
         return "origin"
     if toks & {"destination", "dest", "dropoff", "arrival", "to"}:
         return "destination"
-    if toks & {"location", "city", "place", "near", "address", "town", "country", "region", "area", "where", "venue", "neighborhood", "neighbourhood", "state"}:
+    if toks & {"location", "loc", "city", "place", "near", "address", "town", "country", "region", "area", "where", "venue", "neighborhood", "neighbourhood", "state"}:
         return "location"
     if _is_id(name, toks, desc):
         return "id"

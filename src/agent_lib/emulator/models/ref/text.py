@@ -22,7 +22,7 @@ STOP_WORDS = frozenset(
     let like want wanna need needs gonna get got gets tell give show know much many more most other
     such only own same again now right well ok okay hey hi hello thanks thank kindly whether yet
     still really actually maybe lot bit one ones between among each every last next previous ago recent recently current currently latest today tonight s t d ll m re ve don doesn didn isn aren wasn
-    weren won't can't i'm it's that's what's there's e g eg ie etc via per each every""".split()
+    weren won't can't i'm i'd i've you're we're they're let's it's that's what's there's where's who's how's e g eg ie etc via per each every""".split()
 )
 
 # Words that appear in almost every tool definition and say nothing about what the tool is for.

@@ -137,7 +137,8 @@ def currencies(text: str) -> list[Span]:
     for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?) (dollars?|pounds?|francs?|krone|kroner|yen|pesos?|rupees?)\b", lowered):
         if m.group(1) in QUALIFIED_CURRENCIES or m.group(1).split()[-1] in QUALIFIED_CURRENCIES:
             qual = m.group(1) if m.group(1) in QUALIFIED_CURRENCIES else m.group(1).split()[-1]
-            out.append(Span(QUALIFIED_CURRENCIES[qual], m.start(), m.end(), m.group(0)))
+            start = m.start() + m.group(0).rfind(qual)
+            out.append(Span(QUALIFIED_CURRENCIES[qual], start, m.end(), text[start : m.end()]))
     for m in re.finditer(r"\b[a-zA-Z]+\b", text):
         word = m.group(0)
         code = CURRENCY_NAMES.get(word.lower())
