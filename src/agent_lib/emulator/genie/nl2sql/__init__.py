@@ -110,5 +110,9 @@ def translate(question: str, ctx: Context, previous: Spec | None = None) -> Tran
                              f"(orders, order items, customers, products and regions).", parsed.unknown)
     if parsed.spec is None:
         return _decline(ctx, "I could not find anything to measure or list in the question.")
+    last = ctx.vocab.last_date.isoformat()
+    if parsed.spec.ranges and all(start > last for start, _ in parsed.spec.ranges):
+        return _decline(ctx, f"The data ends on {last}: there is nothing to report for "
+                             f"{parsed.spec.time_label}, and this space does not forecast.")
     query = build(parsed.spec)
     return Translation(query.sql, query.title, query.description, parsed.spec, "parser")

@@ -203,7 +203,7 @@ class Assembler:
             self.add_measure("units")
         elif sold or howmuch:
             self.add_measure("revenue")
-        elif self.of("measure"):
+        elif self.of("measure") and not self.list_entity:  # "top 10 orders by value" sorts a listing
             self.add_measure(self.of("measure")[0].has("measure").value)
         elif self.of("count") and not self.list_entity:
             self.add_measure("order_count")
@@ -292,7 +292,11 @@ class Assembler:
                 continue
             self.used_numbers.add(after.idx)
             op, value = it.has("cmp").value, after.has("number").value
-            if self.spec.dims and self.spec.measures:
+            priced = any(m.has("measure").value == "avg_price" for m in self.of("measure"))
+            if self.list_entity == "products" or (priced and not self.spec.dims):
+                self.spec.filters.append(Filter("price", (str(value),), op=op))  # "products priced over 500"
+                self.spec.measures[:] = [m for m in self.spec.measures if m != "avg_price"]
+            elif self.spec.dims and self.spec.measures:
                 self.spec.having = (op, value)
             else:
                 self.spec.filters.append(Filter("total", (str(value),), op=op))

@@ -10,8 +10,8 @@ _ENTITY = {"orders": "Orders", "customers": "Customers", "products": "Products",
 
 
 def _filter_text(f: Filter) -> str:
-    if f.field == "total":
-        return f"order total {f.op} {float(f.values[0]):g}"
+    if f.field in ("total", "price"):
+        return f"{'order total' if f.field == 'total' else 'list price'} {f.op} {float(f.values[0]):g}"
     label = FIELDS[f.field].label
     vals = " or ".join(f.values) if len(f.values) <= 4 else f"{len(f.values)} {FIELDS[f.field].plural}"
     return f"{label} {'not ' if f.negate else ''}{vals}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .assemble import Assembler, Item
 from .lexicon import NUMBER_WORDS, STOPWORDS, Lexicon, M, Meaning, stem, tokenize
@@ -21,6 +21,7 @@ _ORDER_ID = re.compile(r"so-\d{3,}")
 _CUSTOMER_ID = re.compile(r"c-\d{3,}")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?k?")
 _STRONG = ("measure", "dim", "entity")
+_IMPERATIVE_WRITES = frozenset({"set", "mark", "change", "assign", "move", "reassign", "flag"})
 
 
 @dataclass
@@ -85,7 +86,7 @@ def parse(question: str, lexicon: Lexicon, first: dt.date, last: dt.date,
     ids = {i for i, t in enumerate(tokens) if _ORDER_ID.fullmatch(t) or _CUSTOMER_ID.fullmatch(t)}
     time = parse_time(tokens, first, last)
     items, unknown = _scan(tokens, ids | time.consumed, lexicon)
-    if any(it.has("write") for it in items):
+    if any(it.has("write") for it in items) or tokens[0] in _IMPERATIVE_WRITES:
         return Parsed(None, unknown, write=True)
     a = Assembler(items, tokens, bool(time.ranges))
     spec = a.spec
@@ -108,7 +109,7 @@ def parse(question: str, lexicon: Lexicon, first: dt.date, last: dt.date,
     signup = bool(a.of("signup"))
     if signup and (a.list_entity == "customers" or "customer_count" in spec.measures):
         spec.time_field = "signup"
-        if a.list_entity == "customers" and not spec.measures:
+        if a.list_entity == "customers" and not spec.measures and not a.of("list") and not a.of("which"):
             spec.measures.append("customer_count")
             a.explicit = True
     spec.ranges = [(s.isoformat(), e.isoformat()) for s, e in time.ranges]
@@ -128,7 +129,12 @@ def parse(question: str, lexicon: Lexicon, first: dt.date, last: dt.date,
                                      for it in items) else "order"
         return Parsed(spec, unknown)
     followup = bool(a.of("followup"))
-    if not spec.measures and a.list_entity and not followup:
+    if previous is not None and previous.lookup and not spec.measures and not spec.dims[1:]:
+        # "what products were in it?", "and its status?" after an order lookup
+        wants_items = a.list_entity == "products" or "product" in spec.dims
+        return Parsed(replace(previous, lookup="items" if wants_items else "order"), unknown, followup=True)
+    listing_cue = any(a.of(k) for k in ("list", "which", "recent", "oldest", "rank"))
+    if not spec.measures and a.list_entity and not followup and (previous is None or listing_cue):
         spec.entity = a.list_entity
         spec.sort = "recent" if a.of("recent") else "oldest" if a.of("oldest") else (
             "value" if spec.order else None)
@@ -141,7 +147,8 @@ def parse(question: str, lexicon: Lexicon, first: dt.date, last: dt.date,
     data_words = bool(spec.filters or spec.dims or spec.ranges or a.of("rank") or a.of("howmuch")
                       or a.list_entity)
     if previous is not None and (followup or (not a.explicit and data_words)):
-        add = bool(a.of("group")) and bool(a.of("followup") or a.of("noop"))
+        # "break it down by country" adds a dimension; "now by country" replaces the region
+        add = any(w in it.text for it in a.of("group") for w in ("break", "split", "drill", "segment"))
         merged = merge(previous, spec, add_dims=add)
         return Parsed(merged, unknown, followup=True)
     if not spec.measures:

@@ -138,7 +138,10 @@ def _grammar_measures(lx: Lexicon) -> None:
     lx.add_many(["price", "unit price", "list price", "average price", "average unit price",
                  "average list price", "avg price", "pricing", "prices"],
                 M("measure", "avg_price"))
-    lx.add_many(["cost", "costs", "charge", "charged"], M("measure", "avg_price", weak=True))
+    lx.add_many(["cost", "costs", "charge", "charged", "priced", "costing", "that cost", "retail for",
+                 "retails for", "sells for", "sell for"], M("measure", "avg_price", weak=True))
+    lx.add_many(["contain", "contained", "containing", "contains", "include", "included", "including",
+                 "includes", "that had", "that have", "having"], M("noop"))
     lx.add_many(["units per order", "items per order", "average number of items per order",
                  "average items per order", "average quantity per order", "average units per order",
                  "average number of units per order", "items in an order", "average order quantity",
@@ -208,7 +211,9 @@ def _grammar_words(lx: Lexicon) -> None:
     lx.add_many(["by", "per", "each", "every", "across", "for each", "for every", "broken down by",
                  "break down by", "breakdown by", "break it down by", "split by", "grouped by", "group by",
                  "in each", "by each", "within each", "breakdown", "split", "break down", "broken down",
-                 "by every", "segmented by", "sliced by", "for all", "among"], M("group"))
+                 "by every", "segmented by", "sliced by", "for all", "among", "drill down by",
+                 "drill into", "drill down into", "split it by", "split that by", "break that down by",
+                 "break this down by", "break them down by"], M("group"))
     lx.add_many(["which", "what", "who", "whose"], M("which"))
     lx.add_many(["list", "show", "display", "find", "pull", "fetch", "view", "see", "details",
                  "detail", "info", "information", "look up", "lookup", "give", "provide", "name",
@@ -216,7 +221,8 @@ def _grammar_words(lx: Lexicon) -> None:
     lx.add_many(["excluding", "exclude", "excluded", "except", "without", "not", "non", "other than",
                  "ignoring", "apart from", "but not", "besides", "outside", "no"], M("neg"))
     lx.add_many(["what about", "how about", "and what about", "same", "instead", "again", "too",
-                 "as well", "same thing", "same for", "now", "then", "also", "and for", "what if"],
+                 "as well", "same thing", "same for", "now", "then", "also", "and for", "what if", "only",
+                 "just", "what about for", "how about for"],
                 M("followup"))
     lx.add_many(["compare", "compared", "comparison", "comparing", "vs", "versus", "against",
                  "compared to", "compared with", "relative to", "difference between", "differ"],

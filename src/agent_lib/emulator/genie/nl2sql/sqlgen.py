@@ -61,8 +61,8 @@ def _ranges(spec: Spec) -> str | None:
 
 
 def _filter_sql(f: Filter, base: str, spec: Spec) -> str:
-    if f.field == "total":
-        return f"o.total {f.op} {float(f.values[0]):g}"
+    if f.field in ("total", "price"):
+        return f"{'o.total' if f.field == 'total' else 'p.unit_price'} {f.op} {float(f.values[0]):g}"
     return _in(field_expr(f.field, base, spec), f.values, f.negate)
 
 
@@ -231,7 +231,8 @@ def listing(spec: Spec) -> str:
         sql = f"SELECT r.region, r.country, r.manager\nFROM {T['r']}"
         rng = None
     elif spec.entity == "products":
-        where = [_filter_sql(f, "products", spec) for f in spec.filters if f.field in ("category", "product")]
+        where = [_filter_sql(f, "products", spec) for f in spec.filters
+                 if f.field in ("category", "product", "price")]
         order = "p.unit_price DESC" if spec.order == "desc" else "p.unit_price ASC" if spec.order else \
             "p.category, p.name"
         sql = f"SELECT p.product_id, p.name, p.category, p.unit_price\nFROM {T['p']}"

@@ -48,8 +48,9 @@ def natural_scope(spec: Spec | None, with_time: bool = True) -> str:
     parts = []
     for f in spec.filters:
         vals = " or ".join(f.values) if len(f.values) <= 3 else f"{len(f.values)} {FIELDS[f.field].plural}"
-        if f.field == "total":
-            parts.append(f"for orders {'over' if f.op == '>' else 'under'} ${float(f.values[0]):,.0f}")
+        if f.field in ("total", "price"):
+            what = "orders" if f.field == "total" else "a list price"
+            parts.append(f"for {what} {'over' if f.op == '>' else 'under'} ${float(f.values[0]):,.0f}")
         elif f.negate:
             parts.append(f"excluding {vals}")
         elif f.field in ("region", "country"):
