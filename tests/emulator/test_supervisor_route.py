@@ -38,8 +38,8 @@ def script(emulator) -> Iterator[Any]:
 def post(emulator, body: Any, *, token: str | None = None, path: str = PATH, **kw) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token or emulator.token}"}
     if isinstance(body, bytes):
-        return httpx.post(emulator.host + path, content=body, headers={**headers, "Content-Type": "application/json"},
-                          timeout=60, **kw)
+        headers["Content-Type"] = "application/json"
+        return httpx.post(emulator.host + path, content=body, headers=headers, timeout=60, **kw)
     return httpx.post(emulator.host + path, json=body, headers=headers, timeout=60, **kw)
 
 
@@ -59,7 +59,8 @@ def strict_response(data: dict[str, Any]) -> Response:
 
 ORPHAN_CALL = [{"role": "user", "content": "q"},
                {"type": "function_call", "call_id": "c1", "name": "lookup_weather", "arguments": "{}"}]
-ORPHAN_OUTPUT = [{"role": "user", "content": "q"}, {"type": "function_call_output", "call_id": "c1", "output": "x"}]
+ORPHAN_OUTPUT = [{"role": "user", "content": "q"},
+                 {"type": "function_call_output", "call_id": "c1", "output": "x"}]
 LOOSE_APPROVAL = [{"role": "user", "content": "q"},
                   {"type": "mcp_approval_response", "approval_request_id": "mcpr_1", "approve": True}]
 GENIE = {"id": "01f0c0ffee5a1e5d4a7a5e5a1e5c0de1", "description": "Sales data."}
@@ -83,13 +84,14 @@ RULES = [
     ("unknown tool", body(tools=[{"type": "web_search", "web_search": {}}]), "tools[0].type 'web_search'"),
     ("tool id missing", body(tools=[{"type": "genie_space", "genie_space": {"description": "d"}}]),
      "tools[0].genie_space.id"),
-    ("description empty", body(tools=[{"type": "genie_space", "genie_space": {"id": "x", "description": ""}}]),
+    ("description empty", body(tools=[{"type": "genie_space", "genie_space": {**GENIE, "description": ""}}]),
      "tools[0].genie_space.description"),
     ("description missing", body(tools=[{"type": "app", "app": {"name": "x"}}]), "tools[0].app.description"),
-    ("uc_function name", body(tools=[{"type": "uc_function", "uc_function": {"name": "a.b", "description": "d"}}]),
+    ("uc_function name", body(tools=[{"type": "uc_function", "uc_function": {**UC["uc_function"],
+                                                                             "name": "a.b"}}]),
      "tools[0].uc_function.name"),
-    ("stray key", body(tools=[{"type": "uc_function", "uc_function": {**UC["uc_function"], "name_alias": "x"}}]),
-     "tools[0].uc_function.name_alias"),
+    ("stray key", body(tools=[{"type": "uc_function", "uc_function": {**UC["uc_function"], "alias": "x"}}]),
+     "tools[0].uc_function.alias"),
     ("function name", body(tools=[{**FN, "name": "bad name!"}]), "tools[0].name"),
     ("function parameters", body(tools=[{**FN, "parameters": "x"}]), "tools[0].parameters"),
     ("temperature with tools", body(temperature=0.3), "temperature: Parameter not supported when tools"),
@@ -97,7 +99,8 @@ RULES = [
     ("stream and background", body(stream=True, background=True), "stream and background"),
     ("previous_response_id", body(previous_response_id="resp_1"), "previous_response_id"),
     ("orphan call", body(input=ORPHAN_CALL, tools=[FN]), "No tool output found for function call c1."),
-    ("orphan output", body(input=ORPHAN_OUTPUT), "No tool call found for function call output with call_id c1."),
+    ("orphan output", body(input=ORPHAN_OUTPUT),
+     "No tool call found for function call output with call_id c1."),
     ("approval without request", body(input=LOOSE_APPROVAL), "approval_request_id mcpr_1"),
     ("unknown field", body(foo=1), "Unknown field: foo"),
 ]
@@ -179,7 +182,8 @@ def test_sse_frames_and_the_openai_stream(emulator, script):
     assert len(frames[-1]["response"]["output"]) == 3 and "[DONE]" not in text
 
     script(TOOL_TURN)
-    client = openai.OpenAI(base_url=emulator.host + "/ai-gateway/mlflow/v1", api_key=emulator.token, max_retries=0)
+    client = openai.OpenAI(base_url=emulator.host + "/ai-gateway/mlflow/v1", api_key=emulator.token,
+                           max_retries=0)
     events = list(client.responses.create(model=MODEL, input="Where is SO-10042?", tools=[UC], stream=True))
     adapter = TypeAdapter(ResponseStreamEvent)
     with warnings.catch_warnings():
@@ -218,7 +222,8 @@ def test_a_model_failure_is_an_http_error_or_an_error_event(emulator, script):
 def test_responses_are_stored_for_their_creator_only(emulator, script):
     script([{"text": "Stored.", "expect": ""}])
     created = post(emulator, {"model": MODEL, "input": "keep this"}).json()
-    got = httpx.get(f"{emulator.host}{PATH}/{created['id']}", headers={"Authorization": f"Bearer {emulator.token}"})
+    auth = {"Authorization": f"Bearer {emulator.token}"}
+    got = httpx.get(f"{emulator.host}{PATH}/{created['id']}", headers=auth)
     assert got.status_code == 200 and got.json() == created
     alice = emulator.token_for("alice@example.com")
     other = httpx.get(f"{emulator.host}{PATH}/{created['id']}", headers={"Authorization": f"Bearer {alice}"})

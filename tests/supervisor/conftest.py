@@ -24,15 +24,17 @@ import pytest
 SCRIPTED_MODEL = "databricks-claude-haiku-4-5"
 
 GENIE = {"genie_space": {"id": "01f0c0ffee5a1e5d4a7a5e5a1e5c0de1",
-                         "description": "Sales analytics: revenue, order counts and rankings by region or month."}}
+                         "description": "Sales analytics: revenue, order counts and rankings by region."}}
 UC_FUNCTION = {"uc_function": {"name": "main.sales.get_order_status",
                                "description": "Look up one order by its id: status and shipping details."}}
 CONVERT = {"uc_function": {"name": "main.sales.convert_currency",
                            "description": "Convert an amount of money between currencies (ISO codes)."}}
-KNOWLEDGE_ASSISTANT = {"knowledge_assistant": {"knowledge_assistant_id": "8c765842-f021-4946-85b4-df326cc01b03",
-                                               "description": "Company policies: returns, refunds, shipping."}}
+KNOWLEDGE_ASSISTANT = {"knowledge_assistant": {
+    "knowledge_assistant_id": "8c765842-f021-4946-85b4-df326cc01b03",
+    "description": "Company policies: returns, refunds, shipping."}}
 TICKETING = {"uc_connection": {"name": "ticketing", "description": "Support tickets: create, search, read."}}
-HELPDESK = {"app": {"name": "agent-lib-helpdesk", "description": "The IT helpdesk agent: passwords, VPN, laptops."}}
+HELPDESK = {"app": {"name": "agent-lib-helpdesk",
+                    "description": "The IT helpdesk agent: passwords, VPN, laptops."}}
 
 
 def spec_with(*tools: dict[str, Any], instructions: str = "") -> Any:
@@ -104,9 +106,10 @@ def _handler(proxy: FaultProxy) -> type[http.server.BaseHTTPRequestHandler]:
             proxy.seen.append((self.command, path))
             canned = proxy.rule(self.command, path, proxy.count(self.command, path))
             if canned is None:
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                upstream = httpx.request(self.command, proxy.upstream + self.path, headers=headers, content=body,
-                                         timeout=60)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "content-length")}
+                upstream = httpx.request(self.command, proxy.upstream + self.path, headers=headers,
+                                         content=body, timeout=60)
                 status, out_headers, content = upstream.status_code, dict(upstream.headers), upstream.content
                 out_headers = {k: v for k, v in out_headers.items()
                                if k.lower() in ("content-type", "retry-after")}

@@ -25,11 +25,13 @@ def _result(output: list[dict]) -> AgentResult:
     return AgentResult.from_response(_response(output), normalize_input("hi"), engine="client")
 
 
-CALL = ev.function_call_item(call_id="c1", name="main__sales__get_order_status", arguments='{"order_id": "SO-1"}')
+CALL = ev.function_call_item(call_id="c1", name="main__sales__get_order_status",
+                             arguments='{"order_id": "SO-1"}')
 OUT = ev.function_call_output_item(call_id="c1", output='{"status": "SHIPPED"}')
 FAILED_CALL = ev.function_call_item(call_id="c2", name="genie_01f0c0ff", arguments="not json")
 FAILED_OUT = ev.function_call_output_item(call_id="c2", output=error_output("Genie is down"))
-APPROVAL = ev.approval_request_item(name="create_ticket", arguments="{}", server_label="ticketing", request_id="mcpr_1")
+APPROVAL = ev.approval_request_item(name="create_ticket", arguments="{}", server_label="ticketing",
+                                    request_id="mcpr_1")
 
 
 def test_text_tool_calls_and_usage_from_output_items():
@@ -68,7 +70,8 @@ def test_follow_up_rejects_unknown_requests():
 def test_history_and_ask_echo_output_as_input_items():
     result = _result([CALL, OUT, ev.message_item("done")])
     nxt = result.ask("and order SO-2?")
-    assert [i.get("type") for i in nxt] == ["message", "function_call", "function_call_output", "message", "message"]
+    assert [i.get("type") for i in nxt] == ["message", "function_call", "function_call_output", "message",
+                                            "message"]
     assert nxt[-1] == {"type": "message", "role": "user", "content": "and order SO-2?"}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -77,7 +80,8 @@ def test_history_and_ask_echo_output_as_input_items():
 
 def test_normalize_input_accepts_strings_items_and_models():
     assert normalize_input("q") == [{"type": "message", "role": "user", "content": "q"}]
-    assert normalize_input([{"role": "user", "content": "q"}]) == [{"type": "message", "role": "user", "content": "q"}]
+    user = {"type": "message", "role": "user", "content": "q"}
+    assert normalize_input([{"role": "user", "content": "q"}]) == [user]
     assert normalize_input(_response([CALL]).output)[0]["call_id"] == "c1"
     for bad in ([], {"role": "user"}, [3]):
         with pytest.raises(SupervisorError):

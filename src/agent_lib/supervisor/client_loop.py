@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SupervisorError
 from . import events as ev
 from .failures import error_code, from_exception
+from .history import check_history, model_history
 from .result import InputItems, Timing, error_output, normalize_input
 from .retry import RetryPolicy
-from .tools import Toolset, ToolContext, describe_error
+from .tools import ToolContext, Toolset, describe_error
 from .tools._openai import model_client
 from .tracing import Span, root_span
 
@@ -40,67 +41,8 @@ if TYPE_CHECKING:
 
     from ..spec import AgentSpec
 
-_TEXT_PARTS = ("input_text", "output_text", "text")
-
-
 class Cancelled(Exception):
     """The run was cancelled from outside (`should_stop` returned true)."""
-
-
-def check_history(items: InputItems) -> None:
-    """Reject histories upstream rejects: orphan calls/outputs, approval responses without a request."""
-    calls = {i.get("call_id") for i in items if i.get("type") == "function_call"}
-    outputs = {i.get("call_id") for i in items if i.get("type") == "function_call_output"}
-    requests = {i.get("id") for i in items if i.get("type") == "mcp_approval_request"}
-    for i, item in enumerate(items):
-        kind = item.get("type")
-        if kind == "function_call" and item.get("call_id") not in outputs:
-            raise SupervisorError(f"No tool output found for function call {item.get('call_id')} "
-                                  f"(input[{i}]); append its function_call_output", cause="request")
-        if kind == "function_call_output" and item.get("call_id") not in calls:
-            raise SupervisorError(f"No tool call found for function call output with call_id "
-                                  f"{item.get('call_id')} (input[{i}])", cause="request")
-        if kind == "mcp_approval_response" and item.get("approval_request_id") not in requests:
-            raise SupervisorError(f"No approval request found for approval_request_id "
-                                  f"{item.get('approval_request_id')} (input[{i}]); echo the "
-                                  "mcp_approval_request item before its response", cause="request")
-
-
-def _content(content: Any) -> Any:
-    """Message content for the model: text parts joined to a string, other content untouched."""
-    if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") in _TEXT_PARTS for p in content):
-        return "".join(str(p.get("text", "")) for p in content)
-    return content
-
-
-def model_history(items: InputItems) -> tuple[InputItems, list[tuple[dict[str, Any], dict[str, Any]]]]:
-    """(what the model sees, approvals answered in `items` but not yet carried out).
-
-    Messages and function call pairs pass (minimal fields); approval requests and responses are
-    not model input: an answered one becomes a call + output pair once it has run (its `call_id`
-    is the request id, which is how a later turn knows it already ran).
-    """
-    done = {i.get("call_id") for i in items if i.get("type") == "function_call_output"}
-    requests = {i["id"]: i for i in items if i.get("type") == "mcp_approval_request" and "id" in i}
-    history: InputItems = []
-    pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for item in items:
-        kind = item.get("type")
-        if kind == "message":
-            history.append({"type": "message", "role": item.get("role", "user"),
-                            "content": _content(item.get("content", ""))})
-        elif kind == "function_call":
-            history.append({"type": "function_call", "call_id": item["call_id"], "name": item["name"],
-                            "arguments": item.get("arguments") or "{}"})
-        elif kind == "function_call_output":
-            history.append({"type": "function_call_output", "call_id": item["call_id"],
-                            "output": item.get("output", "")})
-        elif kind == "mcp_approval_response":
-            request = requests.get(item.get("approval_request_id", ""))
-            if request is not None and request["id"] not in done:
-                pending.append((request, item))
-                done.add(request["id"])
-    return history, pending
 
 
 def _arguments(raw: str | None) -> tuple[dict[str, Any], str | None]:
@@ -221,16 +163,17 @@ class LoopRun:
             text = "".join(getattr(p, "text", "") for p in item.content)
             if calls and not text.strip():
                 continue
-            message = ev.message_item(text, item_id=_short_id(item.id, "msg"), annotations=[
-                a.model_dump(mode="json", warnings=False) for p in item.content for a in getattr(p, "annotations", [])])
+            notes = [a.model_dump(mode="json", warnings=False)
+                     for p in item.content for a in getattr(p, "annotations", [])]
+            message = ev.message_item(text, item_id=_short_id(item.id, "msg"), annotations=notes)
             yield from self._emit(message)
             history.append({"type": "message", "role": "assistant", "content": text})
         if not calls:
             return True
         runnable, waiting, client_calls = [], [], []
         for call in calls:
-            item = ev.function_call_item(call_id=call.call_id, name=call.name, arguments=call.arguments or "{}",
-                                         item_id=_short_id(call.id, "fc"))
+            item = ev.function_call_item(call_id=call.call_id, name=call.name,
+                                         arguments=call.arguments or "{}", item_id=_short_id(call.id, "fc"))
             executor = toolset.route(call.name)
             if toolset.is_client_function(call.name):
                 client_calls.append(item)
@@ -257,7 +200,8 @@ class LoopRun:
                    history: InputItems) -> Iterator[ResponseStreamEvent]:
         """Run approved calls and decline denied ones, as function_call + output pairs."""
         items = [ev.function_call_item(call_id=request["id"], name=request["name"],
-                                       arguments=request.get("arguments") or "{}") for request, _ in approvals]
+                                       arguments=request.get("arguments") or "{}")
+                 for request, _ in approvals]
         approved = [item for item, (_, answer) in zip(items, approvals, strict=True) if answer.get("approve")]
         for item in items:
             yield from self._emit(item)
@@ -266,8 +210,9 @@ class LoopRun:
             output = outputs.get(item["call_id"])
             if output is None:
                 reason = f" ({answer['reason']})" if answer.get("reason") else ""
-                denial = (f"The user denied this call to {request['name']} on {request.get('server_label', '')}"
-                          f"{reason}. Do not call it again; answer without it and tell the user it was not used.")
+                denial = (f"The user denied this call to {request['name']} on "
+                          f"{request.get('server_label', '')}{reason}. Do not call it again; answer "
+                          "without it and tell the user it was not used.")
                 output = error_output(denial)
                 with self._lock:
                     now = time.time()
@@ -367,4 +312,4 @@ class ClientLoop:
         return LoopRun(self, items, response_id or ev.new_id("resp"), should_stop)
 
 
-__all__ = ["Cancelled", "ClientLoop", "LoopRun", "check_history", "model_history"]
+__all__ = ["Cancelled", "ClientLoop", "LoopRun"]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SupervisorError
 from .client_loop import ClientLoop, LoopRun
-from .hosted import BACKGROUND_CAP_S, HostedEngine, HostedStream
+from .hosted import BACKGROUND_CAP_S, HostedEngine
 from .result import AgentResult
 from .retry import RetryPolicy
 
@@ -98,8 +98,8 @@ class Supervisor:
                  options: Mapping[str, Any] | None = None, warehouse_id: str | None = None) -> None:
         chosen = engine or spec.engine
         if chosen not in ENGINES:
-            raise SupervisorError(f"unknown engine {chosen!r}: use 'hosted' (the Supervisor API runs the loop) "
-                                  "or 'client' (the loop runs in this process)", cause="request")
+            raise SupervisorError(f"unknown engine {chosen!r}: use 'hosted' (the Supervisor API runs the "
+                                  "loop) or 'client' (the loop runs in this process)", cause="request")
         if timeout_s <= 0:
             raise SupervisorError(f"timeout_s must be positive, got {timeout_s}", cause="request")
         self.spec = spec
@@ -113,8 +113,9 @@ class Supervisor:
             self._loop: ClientLoop | None = None
         else:
             self._hosted = None
-            self._loop = ClientLoop(spec, workspace_client, max_turns=max_turns, auto_approve=self.auto_approve,
-                                    timeout_s=timeout_s, retry=retry, tracing=tracing, warehouse_id=warehouse_id)
+            self._loop = ClientLoop(spec, workspace_client, max_turns=max_turns,
+                                    auto_approve=self.auto_approve, timeout_s=timeout_s, retry=retry,
+                                    tracing=tracing, warehouse_id=warehouse_id)
 
     def respond(self, input: Input, *, background: bool = False, poll_interval_s: float = 1.0,
                 max_wait_s: float = BACKGROUND_CAP_S) -> AgentResult:
@@ -132,7 +133,7 @@ class Supervisor:
     def stream(self, input: Input) -> TurnStream:
         """Run one turn, yielding openai Responses stream events as they happen."""
         if self._hosted is not None:
-            hosted: HostedStream = self._hosted.stream(input)
+            hosted = self._hosted.stream(input)
             return TurnStream(iter(hosted), lambda: hosted.result)
         assert self._loop is not None
         run: LoopRun = self._loop.start(input)

@@ -67,7 +67,8 @@ def build_response(*, response_id: str, model: str, output: Sequence[Mapping[str
         "id": response_id, "object": "response", "created_at": created_at or time.time(), "model": model,
         "status": status, "output": [dict(item) for item in output], "parallel_tool_calls": True,
         "tool_choice": "auto", "tools": [], "error": dict(error) if error else None,
-        "incomplete_details": None, "instructions": instructions or None, "usage": dict(usage) if usage else None,
+        "incomplete_details": None, "instructions": instructions or None,
+        "usage": dict(usage) if usage else None,
     }
     if background is not None:
         body["background"] = background
@@ -134,22 +135,25 @@ class EventWriter:
             item={**item, "status": "in_progress", "content": []})  # type: ignore[arg-type]
         for ci, part in enumerate(item.get("content") or []):
             common = {"item_id": item_id, "output_index": index, "content_index": ci}
-            yield ResponseContentPartAddedEvent(
-                type="response.content_part.added", sequence_number=self._next(),
-                part={"type": "output_text", "text": "", "annotations": []}, **common)  # type: ignore[arg-type]
+            empty = {"type": "output_text", "text": "", "annotations": []}
+            yield ResponseContentPartAddedEvent(type="response.content_part.added",
+                                                sequence_number=self._next(), part=empty,
+                                                **common)  # type: ignore[arg-type]
             text = part.get("text", "")
             for chunk in text_chunks(text):
                 yield ResponseTextDeltaEvent(type="response.output_text.delta", sequence_number=self._next(),
                                              delta=chunk, logprobs=[], **common)
             yield ResponseTextDoneEvent(type="response.output_text.done", sequence_number=self._next(),
                                         text=text, logprobs=[], **common)
-            yield ResponseContentPartDoneEvent(type="response.content_part.done", sequence_number=self._next(),
-                                               part=dict(part), **common)  # type: ignore[arg-type]
+            yield ResponseContentPartDoneEvent(type="response.content_part.done",
+                                               sequence_number=self._next(), part=dict(part),
+                                               **common)  # type: ignore[arg-type]
         yield ResponseOutputItemDoneEvent(type="response.output_item.done", sequence_number=self._next(),
                                           output_index=index, item=dict(item))  # type: ignore[arg-type]
 
     def completed(self, response: Response) -> ResponseCompletedEvent:
-        return ResponseCompletedEvent(type="response.completed", sequence_number=self._next(), response=response)
+        return ResponseCompletedEvent(type="response.completed", sequence_number=self._next(),
+                                      response=response)
 
     def failed(self, response: Response) -> ResponseFailedEvent:
         return ResponseFailedEvent(type="response.failed", sequence_number=self._next(), response=response)
@@ -164,7 +168,8 @@ def message_item(text: str, *, item_id: str | None = None,
             "content": [{"type": "output_text", "text": text, "annotations": [dict(a) for a in annotations]}]}
 
 
-def function_call_item(*, call_id: str, name: str, arguments: str, item_id: str | None = None) -> dict[str, Any]:
+def function_call_item(*, call_id: str, name: str, arguments: str,
+                       item_id: str | None = None) -> dict[str, Any]:
     return {"type": "function_call", "id": item_id or new_id("fc"), "call_id": call_id, "name": name,
             "arguments": arguments, "status": "completed"}
 
@@ -204,6 +209,7 @@ def renumber(event: ResponseStreamEvent, sequence_number: int) -> ResponseStream
 
 
 __all__ = [
-    "EventWriter", "approval_request_item", "build_response", "error_event", "function_call_item", "function_call_output_item",
-    "message_item", "new_id", "renumber", "response_error", "sse", "text_chunks", "usage_dict",
+    "EventWriter", "approval_request_item", "build_response", "error_event", "function_call_item",
+    "function_call_output_item", "message_item", "new_id", "renumber", "response_error", "sse", "text_chunks",
+    "usage_dict",
 ]

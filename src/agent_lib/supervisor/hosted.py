@@ -1,6 +1,7 @@
 """Engine `hosted`: the Supervisor API runs the loop (`POST {host}/ai-gateway/mlflow/v1/responses`).
 
-    DatabricksOpenAI(workspace_client=w, use_ai_gateway=True).responses.create(**supervisor_request(spec, input))
+    client = DatabricksOpenAI(workspace_client=w, use_ai_gateway=True)
+    client.responses.create(**supervisor_request(spec, input))
 
 What upstream would reject is rejected here first, with the fix in the message (`tools: []`,
 `temperature`/`top_p` with tools, `stream` with `background`, `previous_response_id`). Streams are
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +25,8 @@ from openai.types.responses.response_output_item import McpApprovalRequest
 
 from ..errors import SupervisorError
 from ..spec import supervisor_request
-from . import events as ev
 from ._redact import redact
-from .failures import envelope, error_code, from_exception
+from .failures import from_exception
 from .result import AgentResult, InputItems, normalize_input
 from .retry import RetryPolicy
 from .tools._openai import model_client
@@ -34,9 +34,10 @@ from .tracing import Span, root_span
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
-    from openai.types.responses import Response, ResponseStreamEvent
+    from openai.types.responses import Response
 
     from ..spec import AgentSpec
+    from .hosted_stream import HostedStream
 
 BACKGROUND_CAP_S = 30 * 60
 _TERMINAL = ("completed", "failed", "cancelled", "incomplete")
@@ -69,8 +70,8 @@ def _create_params() -> frozenset[str]:
     return frozenset(inspect.signature(Responses.create).parameters) - {"self", "extra_body"}
 
 
-def _split(body: Mapping[str, Any]) -> dict[str, Any]:
-    """`responses.create` kwargs: known parameters as such, the rest (trace_destination, ...) as extra_body."""
+def split_create_kwargs(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`responses.create` kwargs: known parameters as such, the rest (trace_destination...) in extra_body."""
     known = _create_params()
     kwargs = {k: v for k, v in body.items() if k in known}
     extra = {k: v for k, v in body.items() if k not in known}
@@ -110,8 +111,9 @@ class HostedEngine:
     """
 
     def __init__(self, spec: AgentSpec, workspace_client: WorkspaceClient, *, timeout_s: float = 120.0,
-                 retry: RetryPolicy | None = None, tracing: bool = True, options: Mapping[str, Any] | None = None,
-                 auto_approve: Sequence[str] = (), max_turns: int = 8) -> None:
+                 retry: RetryPolicy | None = None, tracing: bool = True,
+                 options: Mapping[str, Any] | None = None, auto_approve: Sequence[str] = (),
+                 max_turns: int = 8) -> None:
         self.spec = spec
         self.workspace_client = workspace_client
         self.timeout_s = timeout_s
@@ -126,7 +128,8 @@ class HostedEngine:
     def client(self) -> Any:
         return model_client(self.workspace_client, self.timeout_s, use_ai_gateway=True)
 
-    def body(self, input: str | Sequence[Any], *, stream: bool = False, background: bool = False) -> dict[str, Any]:
+    def body(self, input: str | Sequence[Any], *, stream: bool = False,
+             background: bool = False) -> dict[str, Any]:
         items = input if isinstance(input, str) else normalize_input(input)
         body = {**supervisor_request(self.spec, items, stream=stream), **self.options}
         if background:
@@ -176,38 +179,41 @@ class HostedEngine:
                 approved.update(i.id for i in leg if isinstance(i, McpApprovalRequest))
                 leg_input = leg_items = follow
             else:
-                raise SupervisorError(f"auto-approved MCP calls kept asking for approval after {self.max_legs} "
-                                      "follow-ups; raise max_turns", cause="max_turns")
+                raise SupervisorError(f"auto-approved MCP calls kept asking for approval after "
+                                      f"{self.max_legs} follow-ups; raise max_turns", cause="max_turns")
         except SupervisorError as exc:
             root.end(error=str(exc))
             raise
         result = AgentResult.from_response(response, items, engine="hosted", trace_id=root.trace_id)
         if approved or background:
-            result.output = [i for i in output if not (isinstance(i, McpApprovalRequest) and i.id in approved)]
+            result.output = [i for i in output
+                             if not (isinstance(i, McpApprovalRequest) and i.id in approved)]
         if approved and response.usage is not None:
             result.usage = response.usage.model_copy(update={
                 "input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage)})
-        _trace_tools(root, result)
+        trace_tools(root, result)
         root.end({"text": result.text})
         return result
 
     def _create(self, body: Mapping[str, Any]) -> Any:
         try:
-            return self.retry.call(lambda: self.client.responses.create(**_split(body)))
+            return self.retry.call(lambda: self.client.responses.create(**split_create_kwargs(body)))
         except Exception as exc:
             raise from_exception(exc, self.where, timeout_s=self.timeout_s) from None
 
     def _wait(self, response: Response, poll_interval_s: float, max_wait_s: float) -> Response:
         deadline = time.monotonic() + max_wait_s
+        response_id = response.id
+        retrieve = lambda: self.client.responses.retrieve(response_id)  # noqa: E731
         while response.status not in _TERMINAL:
             if time.monotonic() >= deadline:
                 self.cancel(response.id)
-                raise SupervisorError(f"background response {response.id} was still {response.status} after "
-                                      f"{max_wait_s:g} s and was cancelled (the Supervisor API caps background "
-                                      "runs at 30 minutes)", cause="timeout")
+                raise SupervisorError(f"background response {response.id} was still {response.status} "
+                                      f"after {max_wait_s:g} s and was cancelled (the Supervisor API caps "
+                                      "background runs at 30 minutes)", cause="timeout")
             time.sleep(poll_interval_s)
             try:
-                response = self.retry.call(lambda: self.client.responses.retrieve(response.id))
+                response = self.retry.call(retrieve)
             except Exception as exc:
                 raise from_exception(exc, self.where, timeout_s=self.timeout_s) from None
         return response
@@ -221,161 +227,13 @@ class HostedEngine:
 
     # -- streaming -------------------------------------------------------------------------------
     def stream(self, input: str | Sequence[Any]) -> HostedStream:
+        from .hosted_stream import HostedStream
+
         self.body(input, stream=True)  # invalid requests fail here, before any event
         return HostedStream(self, input)
 
 
-_INDEXED = ("response.output_item.added", "response.output_item.done")
-
-
-class HostedStream:
-    """The relayed event stream of one hosted turn; `result` is set once it completed.
-
-    Events are renumbered (`sequence_number`, and `output_index` across auto-approved follow-ups);
-    approval requests for trusted servers are held back, and answered by the next leg instead.
-    """
-
-    def __init__(self, engine: HostedEngine, input: str | Sequence[Any]) -> None:
-        self.engine = engine
-        self.raw_input = input
-        self.input = normalize_input(input)
-        self.result: AgentResult | None = None
-        self._seq = 0
-        self._events = self._relay()
-
-    def __iter__(self) -> Iterator[ResponseStreamEvent]:
-        return self._events
-
-    def __next__(self) -> ResponseStreamEvent:
-        return next(self._events)
-
-    def _number(self, event: Any, index: int | None = None) -> Any:
-        update: dict[str, Any] = {"sequence_number": self._seq}
-        if index is not None:
-            update["output_index"] = index
-        self._seq += 1
-        return event.model_copy(update=update)
-
-    def _relay(self) -> Iterator[ResponseStreamEvent]:
-        engine = self.engine
-        root = root_span(f"supervisor {engine.spec.name}", {"input": self.input}, engine.tracing,
-                         attributes={"engine": "hosted", "model": engine.spec.model})
-        error_sent = False
-        leg_input: str | InputItems = self.raw_input if isinstance(self.raw_input, str) else self.input
-        leg_items = self.input
-        merged: list[Any] = []
-        usage = [0, 0]
-        try:
-            for leg in range(engine.max_legs):
-                leg_output: list[Any] = []
-                held: list[Any] = []
-                indexes: dict[int, int] = {}
-                completed = None
-                for event in self._leg(leg_input):
-                    kind = getattr(event, "type", None)
-                    if kind == "error":
-                        error_sent = True
-                        yield self._number(event)
-                        raise SupervisorError(redact(f"{engine.where} reported an error in the stream"
-                                                     f"{f' ({event.code})' if event.code else ''}: "
-                                                     f"{event.message}"), cause="stream")
-                    if kind in ("response.created", "response.in_progress", "response.queued") and leg > 0:
-                        continue
-                    if kind == "response.completed":
-                        completed = event
-                        break
-                    if kind == "response.failed":
-                        yield self._number(event)
-                        check_response(event.response, engine.where)
-                        raise SupervisorError(f"{engine.where} reported response.failed", cause="response")
-                    index = getattr(event, "output_index", None)
-                    if index is not None:
-                        if kind in _INDEXED and engine.trusted(event.item):
-                            held.append(event)
-                            if kind == "response.output_item.done":
-                                leg_output.append(event.item)
-                            continue
-                        if index not in indexes:  # the next position in the combined output
-                            indexes[index] = len(merged) + len(indexes)
-                        if kind == "response.output_item.done":
-                            leg_output.append(event.item)
-                        yield self._number(event, indexes[index])
-                        continue
-                    yield self._number(event)
-                if completed is None:
-                    raise SupervisorError(f"{engine.where} ended the stream without response.completed",
-                                          cause="stream")
-                response = completed.response
-                check_response(response, engine.where)
-                if response.output:  # the service's own list is authoritative (quirk: deltas only)
-                    leg_output = list(response.output)
-                if response.usage is not None:
-                    usage[0] += response.usage.input_tokens
-                    usage[1] += response.usage.output_tokens
-                follow = engine.next_input(leg_items, leg_output) if held else None
-                if follow is None:
-                    for event in held:  # not all pending approvals were trusted: show them after all
-                        if event.type == "response.output_item.added":
-                            indexes[event.output_index] = len(merged) + len(indexes)
-                        yield self._number(event, indexes[event.output_index])
-                    merged.extend(leg_output)
-                    final = response if leg == 0 else response.model_copy(update={"output": merged})
-                    if leg > 0 and response.usage is not None:
-                        final = final.model_copy(update={"usage": response.usage.model_copy(update={
-                            "input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage)})})
-                    result = AgentResult.from_response(final, self.input, engine="hosted", trace_id=root.trace_id)
-                    if not result.output:
-                        result.output = list(merged)
-                    self.result = result
-                    yield self._number(completed.model_copy(update={"response": final}))
-                    _trace_tools(root, result)
-                    root.end({"text": result.text})
-                    return
-                merged.extend(i for i in leg_output if not engine.trusted(i))
-                leg_input = leg_items = follow
-            raise SupervisorError(f"auto-approved MCP calls kept asking for approval after {engine.max_legs} "
-                                  "follow-ups; raise max_turns", cause="max_turns")
-        except SupervisorError as exc:
-            if not error_sent:
-                yield ev.error_event(self._seq, str(exc), error_code(exc))
-            root.end(error=str(exc))
-            raise
-        finally:
-            root.end(error="the caller stopped reading the stream")  # no-op when already ended
-
-    def _leg(self, leg_input: str | InputItems) -> Iterator[Any]:
-        """One streamed request's events; failures to connect or parse become `SupervisorError`."""
-        engine = self.engine
-        try:
-            stream = engine.retry.call(lambda: engine.client.responses.create(
-                **_split(engine.body(leg_input, stream=True))))
-        except SupervisorError:
-            raise
-        except Exception as exc:
-            raise from_exception(exc, engine.where, timeout_s=engine.timeout_s) from None
-        try:
-            iterator = iter(stream)
-            while True:
-                try:
-                    event = next(iterator)
-                except StopIteration:
-                    return
-                except Exception as exc:  # openai raises APIError for `data: {"error": ...}`; or the connection broke
-                    _, message = envelope(getattr(exc, "body", None))
-                    raise SupervisorError(redact(f"{engine.where} broke off the stream: {message or exc}"),
-                                          cause="stream") from None
-                kind = getattr(event, "type", None)
-                if kind == "error" or (kind is None and getattr(event, "message", None)):
-                    extra = event.model_extra or {}
-                    yield ev.error_event(0, getattr(event, "message", None) or "an error event without a message",
-                                         getattr(event, "code", None) or extra.get("error_code"))
-                    return
-                yield event
-        finally:
-            stream.close()
-
-
-def _trace_tools(root: Span, result: AgentResult) -> None:
+def trace_tools(root: Span, result: AgentResult) -> None:
     """TOOL spans for the calls the service ran (their timing is the service's, so not recorded)."""
     for call in result.tool_calls:
         span = root.child(call.name, "TOOL", inputs=call.arguments, attributes={"call_id": call.call_id,
@@ -383,4 +241,5 @@ def _trace_tools(root: Span, result: AgentResult) -> None:
         span.end({"output": call.output}, error=call.error)
 
 
-__all__ = ["BACKGROUND_CAP_S", "HostedEngine", "HostedStream", "check_request", "check_response", "strip_echo"]
+__all__ = ["BACKGROUND_CAP_S", "HostedEngine", "check_request", "check_response", "split_create_kwargs",
+           "strip_echo", "trace_tools"]

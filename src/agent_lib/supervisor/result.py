@@ -93,8 +93,8 @@ def normalize_input(input: str | Sequence[Any]) -> InputItems:
         if hasattr(item, "model_dump"):
             item = item.model_dump(mode="json", exclude_none=True, warnings=False)
         if not isinstance(item, Mapping):
-            raise SupervisorError(f"input[{i}] must be a Responses item (a mapping), got {type(item).__name__}",
-                                  cause="request")
+            raise SupervisorError(f"input[{i}] must be a Responses item (a mapping), "
+                                  f"got {type(item).__name__}", cause="request")
         plain = dict(item)
         if "type" not in plain and "role" in plain:
             plain = {"type": "message", **plain}
@@ -129,7 +129,8 @@ class AgentResult:
 
     @classmethod
     def from_response(cls, response: Response, input: InputItems, *, engine: str,
-                      trace_id: str | None = None, timings: Mapping[str, Timing] | None = None) -> AgentResult:
+                      trace_id: str | None = None,
+                      timings: Mapping[str, Timing] | None = None) -> AgentResult:
         return cls(response_id=response.id, status=response.status or "completed", input=input,
                    output=list(response.output), usage=response.usage, trace_id=trace_id, engine=engine,
                    model=str(response.model), timings=dict(timings or {}))
@@ -162,7 +163,8 @@ class AgentResult:
             calls.append(ToolCall(
                 name=item.name, arguments=_decode(item.arguments), output=text, call_id=item.call_id,
                 error=error, duration_s=timing.duration_s if timing else None,
-                started_at=timing.started_at if timing else None, ended_at=timing.ended_at if timing else None))
+                started_at=timing.started_at if timing else None,
+                ended_at=timing.ended_at if timing else None))
         return calls
 
     @property
@@ -226,4 +228,5 @@ class AgentResult:
                            for item in self.output]}
 
 
-__all__ = ["AgentResult", "InputItems", "Timing", "ToolCall", "error_output", "normalize_input", "output_error"]
+__all__ = ["AgentResult", "InputItems", "Timing", "ToolCall", "error_output", "normalize_input",
+           "output_error"]

@@ -24,7 +24,8 @@ class Span:
     def trace_id(self) -> str | None:
         return getattr(self._span, "trace_id", None)
 
-    def child(self, name: str, kind: str, inputs: Any = None, attributes: dict[str, Any] | None = None) -> Span:
+    def child(self, name: str, kind: str, inputs: Any = None,
+              attributes: dict[str, Any] | None = None) -> Span:
         """A child span; `kind` names a `mlflow.entities.SpanType` member (`TOOL`, `CHAT_MODEL`, ...)."""
         if self._span is None:
             return Span()
@@ -32,13 +33,15 @@ class Span:
             import mlflow
             from mlflow.entities import SpanType
 
-            return Span(mlflow.start_span_no_context(name, span_type=getattr(SpanType, kind), parent_span=self._span,
-                                                     inputs=inputs, attributes=attributes))
+            return Span(mlflow.start_span_no_context(name, span_type=getattr(SpanType, kind),
+                                                     parent_span=self._span, inputs=inputs,
+                                                     attributes=attributes))
         except Exception:  # noqa: BLE001 - tracing is best effort
             log.warning("MLflow tracing failed; continuing without span %r", name, exc_info=True)
             return Span()
 
-    def end(self, outputs: Any = None, *, error: str | None = None, attributes: dict[str, Any] | None = None) -> None:
+    def end(self, outputs: Any = None, *, error: str | None = None,
+            attributes: dict[str, Any] | None = None) -> None:
         if self._span is None:
             return
         try:

@@ -13,6 +13,7 @@ thread advances `queued -> in_progress -> completed|failed|cancelled`, capped at
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -36,7 +37,8 @@ MODEL_TOKEN_TTL_S = 3600
 _lock = threading.Lock()  # guards creating the runs registry only
 
 _STATUS_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-                 404: "RESOURCE_DOES_NOT_EXIST", 429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}
+                 404: "RESOURCE_DOES_NOT_EXIST", 429: "REQUEST_LIMIT_EXCEEDED",
+                 503: "TEMPORARILY_UNAVAILABLE"}
 
 
 def is_obo(caller: Principal) -> bool:
@@ -155,8 +157,8 @@ def echo_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                              arguments=item.get("arguments") or "{}", item_id=item.get("id")))
         elif kind == "function_call_output":
             output = item.get("output")
-            out.append(ev.function_call_output_item(call_id=item["call_id"],
-                                                    output=output if isinstance(output, str) else str(output)))
+            text = output if isinstance(output, str) else json.dumps(output)
+            out.append(ev.function_call_output_item(call_id=item["call_id"], output=text))
         elif kind == "mcp_approval_request":
             out.append({k: item[k] for k in ("type", "id", "name", "arguments", "server_label") if k in item})
     return out
@@ -194,9 +196,10 @@ class BackgroundRun:
         from ...supervisor import events as ev
 
         with self._lock:
-            return ev.build_response(response_id=self.response_id, model=self.request.model, output=self.output,
-                                     status=self.status, created_at=self.created_at, usage=self.usage,
-                                     error=self.error, instructions=self.request.instructions or None,
+            return ev.build_response(response_id=self.response_id, model=self.request.model,
+                                     output=self.output, status=self.status,
+                                     created_at=self.created_at, usage=self.usage, error=self.error,
+                                     instructions=self.request.instructions or None,
                                      background=True).model_dump(mode="json", exclude_none=True)
 
     def _stop(self) -> bool:
@@ -207,7 +210,8 @@ class BackgroundRun:
         from ...supervisor import events as ev
         from ...supervisor.client_loop import Cancelled
 
-        run = self.session.loop.start(self.request.input, response_id=self.response_id, should_stop=self._stop)
+        run = self.session.loop.start(self.request.input, response_id=self.response_id,
+                                      should_stop=self._stop)
         echoed = echo_items(run.input)
         try:
             with self._lock:
@@ -239,7 +243,8 @@ class BackgroundRun:
             self.session.close()
             response = self.snapshot()
             with self.state.store.transaction():
-                self.state.store.put(STORE_KIND, self.response_id, {"owner": self.owner, "response": response})
+                self.state.store.put(STORE_KIND, self.response_id,
+                                     {"owner": self.owner, "response": response})
             _runs(self.state).pop(self.response_id, None)
 
 
@@ -257,7 +262,8 @@ def start_background(state: EmulatorState, caller: Principal, session: Session,
 
 # -- foreground ----------------------------------------------------------------------------------
 
-def respond(state: EmulatorState, caller: Principal, session: Session, request: SupervisorRequest) -> dict[str, Any]:
+def respond(state: EmulatorState, caller: Principal, session: Session,
+            request: SupervisorRequest) -> dict[str, Any]:
     """Run the loop to the end and return the response object (HTTP error when the loop fails)."""
     from ...errors import SupervisorError
 
@@ -267,6 +273,9 @@ def respond(state: EmulatorState, caller: Principal, session: Session, request: 
             pass
     except SupervisorError as exc:
         raise api_error(exc) from None
+    except Exception as exc:  # a bug: still Databricks' envelope, never a bare 500
+        log.exception("supervisor run failed")
+        raise ApiError(500, "INTERNAL_ERROR", f"internal error: {type(exc).__name__}") from None
     finally:
         session.close()
     response = run.response.model_dump(mode="json", exclude_none=True)
@@ -274,18 +283,25 @@ def respond(state: EmulatorState, caller: Principal, session: Session, request: 
     return response
 
 
-def stream(state: EmulatorState, caller: Principal, session: Session, request: SupervisorRequest) -> Iterator[bytes]:
+def stream(state: EmulatorState, caller: Principal, session: Session,
+           request: SupervisorRequest) -> Iterator[bytes]:
     """SSE frames of the loop's events; a failure is an `error` event, then `response.failed`."""
     from ...errors import SupervisorError
-    from ...supervisor.events import sse
+    from ...supervisor import events as ev
 
     run = session.loop.start(request.input)
     try:
         for event in run:
-            yield sse(event)
-    except SupervisorError:
+            yield ev.sse(event)
+    except SupervisorError:  # the loop has sent its `error` event
         if run.response is not None:
-            yield sse(run.writer.failed(run.response))
+            yield ev.sse(run.writer.failed(run.response))
+    except Exception as exc:  # a bug: end the stream as a failure the client can read
+        log.exception("supervisor stream failed")
+        message = f"internal error: {type(exc).__name__}"
+        yield ev.sse(run.writer.error(message, "server_error"))
+        yield ev.sse(run.writer.failed(run.writer.response("failed", run.output,
+                                                           error=ev.response_error(message))))
     finally:
         session.close()
     if run.response is not None:

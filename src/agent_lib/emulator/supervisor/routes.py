@@ -53,8 +53,8 @@ def create(request: Request, state: State, caller: Caller, body: Body) -> Any:
     if parsed.background:
         return models.start_background(state, caller, session, parsed)
     if parsed.stream:
-        return StreamingResponse(models.stream(state, caller, session, parsed), media_type="text/event-stream",
-                                 headers=_SSE_HEADERS)
+        return StreamingResponse(models.stream(state, caller, session, parsed),
+                                 media_type="text/event-stream", headers=_SSE_HEADERS)
     return models.respond(state, caller, session, parsed)
 
 

@@ -26,9 +26,11 @@ HOSTED = {"genie_space": "id", "uc_function": "name", "knowledge_assistant": "kn
 """Hosted tool type -> its required reference field."""
 
 RETIRED = {
-    "genie": "genie_space {id, description}", "agent_endpoint": "knowledge_assistant {knowledge_assistant_id, "
-    "description}", "mcp": "uc_connection {name, description}", "unity_catalog_function": "uc_function "
-    "{name, description}", "external_mcp_server": "uc_connection {name, description}",
+    "genie": "genie_space {id, description}",
+    "agent_endpoint": "knowledge_assistant {knowledge_assistant_id, description}",
+    "mcp": "uc_connection {name, description}",
+    "unity_catalog_function": "uc_function {name, description}",
+    "external_mcp_server": "uc_connection {name, description}",
     "connection": "uc_connection {name, description}",
 }
 _UNSUPPORTED_TYPES = ("uc_table", "volume", "memory_store")
@@ -125,8 +127,9 @@ def _tools(body: dict[str, Any], obo: bool) -> tuple[list[dict[str, Any]], list[
         config = tool.get(kind)
         if config is None:
             flat = ", ".join(k for k in tool if k != "type") or "no settings"
+            nested = f'{{"type": "{kind}", "{kind}": {{...}}}}'
             raise invalid(f"{at}.{kind} is required: hosted tools nest their settings under the type key "
-                          f"({{\"type\": \"{kind}\", \"{kind}\": {{...}}}}); the flat form ({flat}) is rejected")
+                          f"({nested}); the flat form ({flat}) is rejected")
         extra = [k for k in tool if k not in ("type", kind)]
         if extra:
             raise invalid(f"{at}.{extra[0]}: unknown field beside '{kind}'")

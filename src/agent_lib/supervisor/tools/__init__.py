@@ -1,12 +1,12 @@
 """Client-side executors for the five hosted tool types, and the `Toolset` the loop routes calls with.
 
-| hosted tool         | executor                      | Databricks API                                    |
-|---------------------|-------------------------------|---------------------------------------------------|
-| genie_space         | `genie.GenieExecutor`         | Genie Conversation API (`w.genie`)                |
-| uc_function         | `uc_function.UcFunctionExecutor` | managed MCP `/api/2.0/mcp/functions/...` or SQL statement execution |
-| knowledge_assistant | `knowledge_assistant.KnowledgeAssistantExecutor` | `w.knowledge_assistants` + its serving endpoint |
-| uc_connection       | `uc_connection.UcConnectionExecutor` | managed MCP proxy `/api/2.0/mcp/external/{name}` |
-| app                 | `app.AppExecutor`             | `DatabricksOpenAI` `model="apps/<name>"`          |
+| hosted tool         | module                | Databricks API                                              |
+|---------------------|-----------------------|-------------------------------------------------------------|
+| genie_space         | `genie`               | Genie Conversation API (`w.genie`)                          |
+| uc_function         | `uc_function`         | managed MCP `/api/2.0/mcp/functions/...`, or SQL statements |
+| knowledge_assistant | `knowledge_assistant` | `w.knowledge_assistants` + the assistant's serving endpoint |
+| uc_connection       | `uc_connection`       | managed MCP proxy `/api/2.0/mcp/external/{name}`            |
+| app                 | `app`                 | `DatabricksOpenAI` with `model="apps/<name>"`               |
 
 Function names are listed in `naming`.
 """
@@ -77,7 +77,8 @@ class Toolset:
     def _list(self) -> list[FunctionTool]:
         if not self.executors:
             return []
-        pool = ThreadPoolExecutor(max_workers=min(8, len(self.executors)), thread_name_prefix="agent-lib-list")
+        pool = ThreadPoolExecutor(max_workers=min(8, len(self.executors)),
+                                  thread_name_prefix="agent-lib-list")
         try:
             futures = [pool.submit(e.functions) for e in self.executors]
             offered: list[FunctionTool] = []

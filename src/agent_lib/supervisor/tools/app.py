@@ -43,8 +43,9 @@ class AppExecutor(Executor):
         question = require_question(arguments)
         client = self._openai()
         try:
+            message = {"type": "message", "role": "user", "content": question}
             response = self.context.retry.call(lambda: client.responses.create(
-                model=f"apps/{self.tool.ref}", input=[{"type": "message", "role": "user", "content": question}]))
+                model=f"apps/{self.tool.ref}", input=[message]))
         except ValueError as exc:  # databricks-openai wraps App errors (lookup, OAuth, status) in ValueError
             raise ToolFailure(str(exc)) from None
         texts = [part.text for item in response.output if item.type == "message"

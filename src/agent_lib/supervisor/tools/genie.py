@@ -28,7 +28,8 @@ class GenieExecutor(Executor):
 
     def functions(self) -> list[FunctionTool]:
         return [FunctionTool(self.name, self.describe(_DOC), question_schema(
-            "The data question for this Genie space, self-contained: say which metric, filters and time range."))]
+            "The data question for this Genie space, self-contained: say which metric, filters and "
+            "time range."))]
 
     def call(self, name: str, arguments: dict[str, Any]) -> str:
         from databricks.sdk.errors import OperationFailed
@@ -42,7 +43,8 @@ class GenieExecutor(Executor):
         except OperationFailed as exc:
             raise ToolFailure(f"Genie space {space_id} could not answer: {exc}") from None
         except TimeoutError:
-            raise ToolFailure(f"Genie space {space_id} did not answer within {self.context.timeout_s:g} s") from None
+            raise ToolFailure(f"Genie space {space_id} did not answer within "
+                              f"{self.context.timeout_s:g} s") from None
         if message.error is not None and getattr(message.error, "error", None):
             raise ToolFailure(f"Genie space {space_id} failed: {message.error.error}")
         result: dict[str, Any] = {}
@@ -62,7 +64,8 @@ class GenieExecutor(Executor):
         result = {"answer": "\n\n".join(texts), **result}
         return json.dumps(result, default=str)
 
-    def _table(self, space_id: str, conversation_id: str, message_id: str, attachment_id: str) -> dict[str, Any]:
+    def _table(self, space_id: str, conversation_id: str, message_id: str,
+               attachment_id: str) -> dict[str, Any]:
         w = self.context.workspace_client
         got = self.context.retry.call(lambda: w.genie.get_message_attachment_query_result(
             space_id, conversation_id, message_id, attachment_id))

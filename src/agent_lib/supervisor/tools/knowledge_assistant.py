@@ -36,8 +36,8 @@ class KnowledgeAssistantExecutor(Executor):
         with self._lock:
             if self._endpoint is None:
                 w = self.context.workspace_client
-                ka = self.context.retry.call(
-                    lambda: w.knowledge_assistants.get_knowledge_assistant(f"knowledge-assistants/{self.tool.ref}"))
+                name = f"knowledge-assistants/{self.tool.ref}"
+                ka = self.context.retry.call(lambda: w.knowledge_assistants.get_knowledge_assistant(name))
                 if not ka.endpoint_name:
                     state = getattr(ka.state, "value", ka.state)
                     raise ToolFailure(f"Knowledge Assistant {self.tool.ref} has no serving endpoint yet "

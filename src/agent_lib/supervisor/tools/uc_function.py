@@ -46,7 +46,8 @@ class UcFunctionExecutor(Executor):
         w = self.context.workspace_client
         tools = self.context.retry.call(lambda: _mcp.list_tools(w, self.mcp_path))
         for tool in tools:
-            if tool.name in (self.name, self.full_name, self.function) or tool.name.endswith(f"__{self.function}"):
+            names = (self.name, self.full_name, self.function)
+            if tool.name in names or tool.name.endswith(f"__{self.function}"):
                 self._mcp_name = tool.name
                 doc = (tool.description or "").strip()
                 description = self.tool.description.rstrip() + (f"\n\n{doc}" if doc else "")
@@ -100,8 +101,9 @@ class UcFunctionExecutor(Executor):
         statement = (f"SELECT {self.full_name}({args}) AS result" if self._scalar
                      else f"SELECT * FROM {self.full_name}({args})")
         types = dict(self._params)
-        params = [StatementParameterListItem(name=n, value=None if arguments[n] is None else str(arguments[n]),
-                                             type=types[n]) for n in names]
+        params = [StatementParameterListItem(name=n, type=types[n],
+                                             value=None if arguments[n] is None else str(arguments[n]))
+                  for n in names]
         response = self.context.retry.call(lambda: w.statement_execution.execute_statement(
             statement, self.context.warehouse_id, parameters=params, wait_timeout="30s"))
         deadline = time.monotonic() + self.context.timeout_s
