@@ -86,6 +86,26 @@ def run_pipeline(options: RunOptions, echo: Callable[[str], None] = print) -> li
             out["user scopes"] = user_scopes(spec)
             out["grants"] = [f"{p.level} on {p.resource_type} {p.resource}"
                              for p in required_permissions(spec)]
+        with _step("ask the agent", results, echo) as out:
+            out.update(_ask(spec, ws, options))
     finally:
         ws.close()
     return results
+
+
+def _ask(spec: Any, ws: Any, options: RunOptions) -> dict[str, str]:
+    """One Supervisor turn per demo question, traced to the run's own MLflow store."""
+    import mlflow
+
+    from .supervisor import Supervisor
+
+    state = Path(options.state_dir).resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(f"sqlite:///{state / 'mlflow.db'}")
+    supervisor = Supervisor(spec, ws.client)
+    answers = {}
+    for question in options.questions:
+        result = supervisor.respond(question)
+        tools = ", ".join(call.name for call in result.tool_calls) or "no tool"
+        answers[question] = f"[{tools}] {result.text.strip()[:200]}"
+    return answers
