@@ -272,3 +272,17 @@ def test_ask_directly(emulator) -> None:
     alice = state.identities.resolve(emulator.token_for("alice@example.com"))
     with pytest.raises(Exception, match="CAN_RUN"):
         conversations.ask(state, alice, SPACE, "revenue")
+
+
+def test_conversations_survive_a_restart(tmp_path) -> None:
+    from agent_lib.emulator import start
+
+    with start(tmp_path) as ws:
+        w = ws.client()
+        msg = w.genie.start_conversation_and_wait(SPACE, "monthly revenue in 2025")
+        attachment = _query(msg).attachment_id
+    with start(tmp_path) as ws:
+        w = ws.client()
+        again = w.genie.execute_message_attachment_query(SPACE, msg.conversation_id, msg.message_id, attachment)
+        assert len(again.statement_response.result.data_array) == 12
+        assert w.genie.get_message(SPACE, msg.conversation_id, msg.message_id).status == MessageStatus.COMPLETED

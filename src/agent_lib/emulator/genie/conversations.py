@@ -21,6 +21,7 @@ from ..core.errors import ApiError, invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from ..warehouse import WarehouseError
+from ..warehouse.demo import ensure_functions
 from . import models, results
 from .nl2sql import Spec, summarize, translate
 
@@ -270,6 +271,7 @@ def execute_query(state: EmulatorState, caller: Principal, space_id: str, conver
     att = next((a for a in doc["attachments"] if a["attachment_id"] == attachment_id and "query" in a), None)
     if att is None:
         raise not_found(f"Attachment {attachment_id} of message {message_id} has no query.")
+    ensure_functions(state.warehouse)  # after a restart nothing may have registered them yet
     try:
         result = state.warehouse.execute(att["query"]["query"], row_limit=results.MAX_ROWS + 1)
     except WarehouseError as exc:
