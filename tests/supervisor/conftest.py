@@ -12,8 +12,10 @@ chosen requests itself (a 503, a hand-made SSE stream), forwarding everything el
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +70,35 @@ def script(emulator: Any) -> Iterator[Callable[[list[Any]], None]]:
 
     yield set_turns
     httpx.delete(url, headers=headers)
+
+
+def strict_events(events: list[Any]) -> list[Any]:
+    """Each stream event re-validated by openai's union and dumped, warnings as errors."""
+    from openai.types.responses import ResponseStreamEvent
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(ResponseStreamEvent)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for event in events:
+            adapter.validate_python(event.model_dump(mode="json", exclude_none=True))
+    return events
+
+
+def strict_result(result: Any) -> Any:
+    """The result's output items re-validated by openai's union and dumped, warnings as errors."""
+    from openai.types.responses import ResponseOutputItem
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(ResponseOutputItem)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for item in result.output:
+            adapter.validate_python(item.model_dump(mode="json", exclude_none=True))
+        if result.usage is not None:
+            result.usage.model_dump(mode="json")
+        json.dumps(result.to_dict())
+    return result
 
 
 def script_status(emulator: Any) -> dict[str, Any]:
@@ -141,8 +172,6 @@ def fault_proxy(emulator: Any) -> Iterator[FaultProxy]:
 
 def sse_body(*events: dict[str, Any] | tuple[str, dict[str, Any]]) -> bytes:
     """A hand-made SSE stream: dicts become `event: <type>` + `data:` frames."""
-    import json
-
     frames = []
     for e in events:
         kind, data = e if isinstance(e, tuple) else (e["type"], e)
@@ -158,4 +187,5 @@ def kit(emulator: Any) -> Any:
     return SimpleNamespace(
         MODEL=SCRIPTED_MODEL, GENIE=GENIE, UC_FUNCTION=UC_FUNCTION, CONVERT=CONVERT,
         KNOWLEDGE_ASSISTANT=KNOWLEDGE_ASSISTANT, TICKETING=TICKETING, HELPDESK=HELPDESK,
-        spec_with=spec_with, sse_body=sse_body, script_status=lambda: script_status(emulator))
+        spec_with=spec_with, sse_body=sse_body, script_status=lambda: script_status(emulator),
+        strict_events=strict_events, strict_result=strict_result)

@@ -8,26 +8,13 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 
 import pytest
-from openai.types.responses import ResponseStreamEvent
-from pydantic import TypeAdapter
 
 from agent_lib.errors import SupervisorError
 from agent_lib.supervisor import Supervisor
 
 ORDER = {"name": "main__sales__get_order_status", "arguments": {"order_id": "SO-10042"}}
-
-
-def strict_events(events: list) -> list:
-    """Each event re-validated by openai's union and serialized with warnings as errors."""
-    adapter = TypeAdapter(ResponseStreamEvent)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for event in events:
-            adapter.validate_python(event.model_dump(mode="json", exclude_none=True))
-    return events
 
 
 def client(spec, w, **kw) -> Supervisor:
@@ -48,7 +35,8 @@ def test_uc_function_runs_through_managed_mcp_and_feeds_the_model(kit, script, a
         {"tool_calls": [{"name": "main__sales__get_order_status", "arguments": {"order_id": "SO-10042"}}]},
         {"text": "Order SO-10042 is on its way.", "expect": "delivered"},
     ])
-    result = client(kit.spec_with(kit.UC_FUNCTION), admin).respond("Where is order SO-10042?")
+    sup = client(kit.spec_with(kit.UC_FUNCTION), admin)
+    result = kit.strict_result(sup.respond("Where is order SO-10042?"))
     (call,) = result.tool_calls
     assert call.name == "main__sales__get_order_status" and call.arguments == {"order_id": "SO-10042"}
     assert call.error is None and call.output and call.duration_s is not None
@@ -63,7 +51,7 @@ def test_uc_function_through_sql_statement_execution(kit, script, admin):
         {"text": "About 92 EUR.", "expect": ""},
     ])
     sup = client(kit.spec_with(kit.CONVERT), admin, warehouse_id="emulated0warehouse")
-    result = sup.respond("100 USD in EUR?")
+    result = kit.strict_result(sup.respond("100 USD in EUR?"))
     (call,) = result.tool_calls
     assert call.error is None, call.error
     assert float(json.loads(call.output) if call.output.startswith(("{", "[")) else call.output) > 0
@@ -75,7 +63,7 @@ def test_knowledge_assistant_answers_with_sources(kit, script, admin):
                          "arguments": {"question": "refund timing"}}]},
         {"text": "Refunds take 5 business days.", "expect": "refund"},
     ])
-    result = client(kit.spec_with(kit.KNOWLEDGE_ASSISTANT), admin).respond("How fast are refunds?")
+    result = kit.strict_result(client(kit.spec_with(kit.KNOWLEDGE_ASSISTANT), admin).respond("Refunds?"))
     (call,) = result.tool_calls
     answer = json.loads(call.output)
     assert "refund" in answer["answer"].lower() and answer["sources"]
@@ -86,7 +74,7 @@ def test_genie_space_answers_with_sql_and_a_table(kit, script, admin):
         {"tool_calls": [{"name": "genie_01f0c0ff", "arguments": {"question": "total revenue by region"}}]},
         {"text": "Revenue by region is in the table.", "expect": "sql"},
     ])
-    result = client(kit.spec_with(kit.GENIE), admin).respond("Revenue by region?")
+    result = kit.strict_result(client(kit.spec_with(kit.GENIE), admin).respond("Revenue by region?"))
     (call,) = result.tool_calls
     assert call.error is None, call.error
     answer = json.loads(call.output)
@@ -100,11 +88,11 @@ def test_app_tool_asks_for_approval_then_calls_the_app(kit, script, admin):
         {"text": "Use the password portal.", "expect": "password"},
     ])
     sup = client(kit.spec_with(kit.HELPDESK), admin)
-    first = sup.respond("I forgot my password")
+    first = kit.strict_result(sup.respond("I forgot my password"))
     (request,) = first.pending_approvals
     assert (request.name, request.server_label) == ("app_agent_lib_helpdesk", "agent-lib-helpdesk")
     assert first.text == "" and first.tool_calls == []
-    second = sup.respond(first.approve())
+    second = kit.strict_result(sup.respond(first.approve()))
     (call,) = second.tool_calls
     assert call.call_id == request.id and "password" in call.output.lower() and call.error is None
     assert second.text == "Use the password portal."
@@ -136,7 +124,7 @@ def test_uc_connection_denied_the_model_answers_without_it(kit, script, admin):
     ])
     sup = client(kit.spec_with(kit.TICKETING), admin)
     first = sup.respond("Open a ticket for me")
-    second = sup.respond(first.deny(reason="not now"))
+    second = kit.strict_result(sup.respond(first.deny(reason="not now")))
     (call,) = second.tool_calls
     assert call.name == "create_ticket" and call.error.startswith("denied by the user")
     assert "denied" in json.loads(call.output)["error"]
@@ -206,7 +194,7 @@ def test_a_failing_model_ends_the_stream_with_an_error_event_then_raises(kit, sc
             events.append(event)
     assert err.value.cause == "http" and err.value.status == 400
     assert "unexpected call #2" in str(err.value)
-    strict_events(events)
+    kit.strict_events(events)
     assert [e.type for e in events][-1] == "error" and "response.completed" not in [e.type for e in events]
     assert events[-1].message == str(err.value)
 
@@ -217,7 +205,7 @@ def test_stream_events_parse_strictly_and_carry_the_result(kit, script, admin):
         {"text": "Shipped.", "expect": ""},
     ])
     stream = client(kit.spec_with(kit.UC_FUNCTION), admin).stream("SO-10042?")
-    events = strict_events(list(stream))
+    events = kit.strict_events(list(stream))
     assert [e.sequence_number for e in events] == list(range(len(events)))
     assert stream.result.text == "Shipped." and events[-1].response.output[-1].content[0].text == "Shipped."
 

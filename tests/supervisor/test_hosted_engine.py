@@ -59,7 +59,8 @@ def test_each_hosted_tool_type_runs_server_side(kit, script, admin, tool, name, 
     events, error = collect(stream)
     assert error is None, error
     assert [e.sequence_number for e in events] == list(range(len(events)))
-    (call,) = stream.result.tool_calls
+    kit.strict_events(events)
+    (call,) = kit.strict_result(stream.result).tool_calls
     assert call.name == name and call.error is None, call.error
 
 
@@ -69,10 +70,10 @@ def test_mcp_approval_round_trip_hosted(kit, script, admin):
         {"text": "Found refund tickets.", "expect": "TCK-"},
     ])
     sup = hosted(kit.spec_with(kit.TICKETING), admin)
-    first = sup.respond("refund tickets?")
+    first = kit.strict_result(sup.respond("refund tickets?"))
     (request,) = first.pending_approvals
     assert request.server_label == "ticketing" and request.name == "search_tickets"
-    second = sup.respond(first.approve())
+    second = kit.strict_result(sup.respond(first.approve()))
     assert [c.name for c in second.tool_calls] == ["search_tickets"]
     assert second.text == "Found refund tickets."
 
@@ -84,7 +85,7 @@ def test_denied_approval_hosted(kit, script, admin):
     ])
     sup = hosted(kit.spec_with(kit.HELPDESK), admin)
     first = sup.respond("VPN broken")
-    second = sup.respond(first.deny())
+    second = kit.strict_result(sup.respond(first.deny()))
     assert second.text == "I did not ask the helpdesk." and second.tool_calls[0].error
 
 
@@ -107,6 +108,7 @@ def test_auto_approve_sends_the_follow_up_itself(kit, script, admin, streaming):
         assert indexes == list(range(len(result.output)))
     else:
         result = sup.respond("TCK-1001?")
+    kit.strict_result(result)
     assert result.pending_approvals == [] and result.text == "TCK-1001 is open."
     assert [i.type for i in result.output] == ["function_call", "function_call_output", "message"]
 
@@ -201,6 +203,7 @@ def test_error_event_then_lying_completed_is_a_failure(kit, fault_proxy, proxied
         {"type": "response.completed", "sequence_number": 2, "response": _completed([message])},
     ))
     events, error = collect(proxied.stream("hi"))
+    kit.strict_events(events)
     assert [e.type for e in events] == ["response.created", "error"]
     assert error.cause == "stream" and "(oauth)" in str(error) and "ticketing" in str(error)
 
