@@ -194,6 +194,53 @@ def test_does_not_call_again_after_outputs():
     assert turn.tool_calls == () and "plain text result" in turn.text
 
 
+def test_a_call_waits_for_an_address_another_tool_returns():
+    crm = ToolSpec("crm_lookup_customer", "Look up a customer account in the CRM by name.",
+                   obj({"name": {"type": "string", "description": "Customer or company name"}}))
+    model, tools = ReferenceModel(), [crm, EMAIL]
+    msgs = [Message("user", "Look up Globex Corporation in the CRM and email their contact that the renewal is ready")]
+    first = model.respond(msgs, tools)
+    assert [(c.name, c.arguments) for c in first.tool_calls] == [("crm_lookup_customer", {"name": "Globex Corporation"})]
+    msgs += [Message("assistant", tool_calls=first.tool_calls),
+             Message("tool", json.dumps({"contact": {"name": "Hank", "email": "hank@globex.com"}}),
+                     tool_call_id=first.tool_calls[0].call_id)]
+    second = model.respond(msgs, tools)
+    assert [c.name for c in second.tool_calls] == ["send-email"]
+    assert second.tool_calls[0].arguments["to"] == "hank@globex.com"
+
+
+def test_a_call_that_cannot_get_its_id_is_reported_not_invented():
+    msgs = [Message("user", "What's the status of my order and the weather in Paris?")]
+    model = ReferenceModel()
+    first = model.respond(msgs, TOOLS)
+    assert [c.name for c in first.tool_calls] == ["get_weather"]
+    msgs += [Message("assistant", tool_calls=first.tool_calls),
+             Message("tool", '{"temp_c": 12}', tool_call_id=first.tool_calls[0].call_id)]
+    final = model.respond(msgs, TOOLS)
+    assert final.tool_calls == () and "needs order_id" in final.text
+
+
+def test_public_benchmark_style_schemas():
+    """`"type": "dict"`, integer parameters filled by the words around each number, "respectively"."""
+    tri = ToolSpec("calculate_triangle_area", "Calculate the area of a triangle given its base and height.",
+                   {"type": "dict", "properties": {"base": {"type": "integer", "description": "The base."},
+                                                   "height": {"type": "integer", "description": "The height."}},
+                    "required": ["base", "height"]})
+    assert ask("Find the area of a triangle with a height of 5 and a base of 10.", [tri]) == [
+        ("calculate_triangle_area", {"base": 10, "height": 5})]
+    play = ToolSpec("spotify.play", "Play tracks from an artist for some minutes.",
+                    {"type": "dict", "properties": {"artist": {"type": "string"}, "duration": {"type": "integer"}},
+                     "required": ["artist", "duration"]})
+    assert ask("Play Taylor Swift and Adele for 20 minutes and 15 minutes respectively", [play]) == [
+        ("spotify.play", {"artist": "Taylor Swift", "duration": 20}),
+        ("spotify.play", {"artist": "Adele", "duration": 15})]
+
+
+def test_no_tools_and_no_user_message():
+    assert ReferenceModel().respond([Message("user", "What's the weather?")], []).text.startswith("I have no tools")
+    assert ReferenceModel().respond([Message("system", "Be brief.")], TOOLS).text == "How can I help?"
+
+
 # -- determinism and usage ----------------------------------------------------------------------
 
 def test_same_input_same_turn_and_stable_call_ids():

@@ -4,7 +4,8 @@ It is the emulated workspace's default model, so the whole workflow (prototyping
 the deployed App) runs offline with tools the user brings. One turn:
 
 1. If the latest user message has been answered by tool outputs, write the final answer from
-   them (or, bounded, call a tool for a part of the request still unanswered).
+   them, or first (bounded) call a tool for a part of the request still unanswered, such as a
+   call that was waiting for an id or address another tool's output provides (`ref.chain`).
 2. Otherwise split the request into parts, route each part to the most relevant tool by lexical
    relevance (`ref.relevance`), fill arguments from the text and the parameter schemas
    (`ref.fill`), and return the calls, in parallel when the request asks for several things.
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 
 from .base import Message, ModelTurn, ToolCall, ToolSpec
 from .ref.answer import abstain, chat_reply, final_answer
+from .ref.chain import complete, missing, split_ready
 from .ref.dates import find_anchor
 from .ref.plan import Call, is_chat, plan_followup
 
@@ -53,22 +55,27 @@ class ReferenceModel:
         anchor = find_anchor([m.content for m in messages if m.role == "system" and m.content])
         results = _results_since(messages[last + 1 :])
         rounds = sum(1 for m in messages[last + 1 :] if m.role == "assistant" and m.tool_calls)
-        if rounds:
-            if rounds < self.max_tool_rounds:
-                called = {c.name for c, _ in results}
-                made = {(c.name, _canonical(c.arguments)) for c, _ in results}
-                pending = [
-                    c for c in plan_followup(request, tools, history, anchor)
-                    if c.tool.name not in called and (c.tool.name, _canonical(c.arguments)) not in made
-                ]
-                if pending:
-                    return self._turn(messages, tools, calls=pending)
-            return self._turn(messages, tools, text=final_answer(results))
-        calls = plan_followup(request, tools, history, anchor)
-        if calls:
-            return self._turn(messages, tools, calls=calls)
-        text = chat_reply(request, tools) if is_chat(request) else abstain(request, tools)
-        return self._turn(messages, tools, text=text)
+        planned = plan_followup(request, tools, history, anchor)
+        if not rounds:
+            if planned:
+                ready, _waiting = split_ready(planned)
+                return self._turn(messages, tools, calls=ready)
+            text = chat_reply(request, tools) if is_chat(request) else abstain(request, tools)
+            return self._turn(messages, tools, text=text)
+        called = {c.name for c, _ in results}
+        unserved = [c for c in planned if c.tool.name not in called]
+        if rounds < self.max_tool_rounds:
+            made = {(c.name, _canonical(c.arguments)) for c, _ in results}
+            pending = []
+            for call in unserved:
+                call = complete(call, results) if missing(call) else call
+                if call is not None and (call.tool.name, _canonical(call.arguments)) not in made:
+                    pending.append(call)
+            if pending:
+                return self._turn(messages, tools, calls=pending)
+        notes = [f"I could not call `{c.tool.name}`: it needs {', '.join(missing(c))}, which neither the "
+                 "request nor the other tools' outputs provided." for c in unserved if missing(c)]
+        return self._turn(messages, tools, text=final_answer(results, notes))
 
     def _turn(
         self, messages: list[Message], tools: list[ToolSpec], *, text: str | None = None, calls: list[Call] = ()

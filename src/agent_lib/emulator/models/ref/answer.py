@@ -19,10 +19,15 @@ MAX_FACTS = 10
 MAX_TEXT = 800
 
 
-def final_answer(results: list[tuple[ToolCall, Message | None]]) -> str:
-    """One answer from the outputs of the calls made for the latest request."""
+def final_answer(results: list[tuple[ToolCall, Message | None]], notes: list[str] = ()) -> str:
+    """One answer from the outputs of the calls made for the latest request (`notes`: what could
+    not be done, appended)."""
     if not results:
         return "I have no tool results to answer from."
+    return "\n\n".join([_answer(results), *notes])
+
+
+def _answer(results: list[tuple[ToolCall, Message | None]]) -> str:
     sections = []
     for call, output in results:
         label = f"`{call.name}`" + (f" ({_args_label(call.arguments)})" if call.arguments else "")

@@ -177,9 +177,7 @@ def _assign_numbers(names: list[str], props: dict, pkinds: dict, required: set[s
         ptoks -= {"numb", "valu"} if len(ptoks) > 2 else set()
         related = set().union(*(lexicon.related(t) for t in ptoks)) if ptoks else set()
         for n in nums:
-            ctx = [_ABBREV.get(w, stem(w)) for w in words(text[max(0, n.start - 30) : n.start])[-3:]]
-            ctx += [_ABBREV.get(w, stem(w)) for w in words(text[n.end : n.end + 25])[:2]]
-            cs = set(ctx)
+            cs = _context(text, n)
             aff = len(ptoks & cs) + 0.6 * len(related & cs)
             money = n.raw[:1] in "$€£¥₹" or bool(values.currencies(text[n.end : n.end + 12]))
             if money and ptoks & {"amount", "pric", "cost", "budget", "total", "fee", "pay", "money", "sum", "salary"}:
@@ -190,6 +188,8 @@ def _assign_numbers(names: list[str], props: dict, pkinds: dict, required: set[s
                 aff += 1.0
             if any(0 <= u.start - n.end <= 12 for u in unit_spans) and ptoks & {"valu", "quantity", "amount", "distanc", "length", "weight", "measur"}:
                 aff += 1.0
+            if cs & _DURATIONS and ptoks & _DURATION_PARAMS:
+                aff += 1.0  # "for 20 minutes" -> duration
             if pkinds[name] == "integer" and not float(n.value).is_integer():
                 aff -= 1.0
             scores.append((aff, -n.start, name, n))
@@ -212,6 +212,24 @@ def _assign_numbers(names: list[str], props: dict, pkinds: dict, required: set[s
 
 
 _DURATIONS = frozenset(stem(w) for w in "night nights day days week weeks month months year years hour hours minute minutes".split())
+_DURATION_PARAMS = _DURATIONS | {stem(w) for w in "duration length period time long stay nights".split()}
+
+
+def _context(text: str, n: values.Span) -> set[str]:
+    """Stems of the words next to a number, up to 3 before and 2 after, not across "and" or a
+    comma: in "a height of 5 and a base of 10", "base" belongs to 10 only."""
+    def clause(tokens: list[str]) -> list[str]:
+        out = []
+        for t in tokens:
+            if t in (",", ";", "and", "or", "but", "while", "whereas"):
+                break
+            out.append(t)
+        return out
+
+    before = re.findall(r"[A-Za-z][\w'-]*|[,;]", text[max(0, n.start - 40) : n.start].lower())
+    after = re.findall(r"[A-Za-z][\w'-]*|[,;]", text[n.end : n.end + 30].lower())
+    near = clause(list(reversed(before)))[:3] + clause(after)[:2]
+    return {_ABBREV.get(w, stem(w)) for w in near}
 
 
 def _bare(text: str, n: values.Span, others: set[str]) -> bool:
@@ -265,7 +283,8 @@ def _query_text(name: str, found: Found) -> str:
         if s:
             for w in found.whens:
                 s = s.replace(text[w.start : w.end], "")
-            return re.sub(r"\s{2,}", " ", s).strip(" ,.")
+            s = re.sub(r"\s{2,}", " ", s).strip(" ,.")
+            return re.sub(r"\s+(?:on|at|for|by|in|from)$", "", s, flags=re.I)
     return slots.strip_command(text)
 
 
@@ -278,6 +297,8 @@ def _fallback(name: str, schema: dict, k: str, found: Found) -> Any:
         return kinds.fill_enum(name, schema, found.text, True)
     if k == "boolean":
         return schema.get("default", False)
+    if k == "title":
+        return slots.subject_text(found.text) or slots.strip_command(found.text)
     if k in ("location", "name", "word", "string"):
         return slots.residual(found.text, set(found.tool_stems) | lexicon.GENERIC, found.used) or slots.strip_command(found.text)
     if k in QUERY_NAMES or k in ("query", "title", "body", "sql", "code", "expression"):

@@ -26,6 +26,7 @@ CAPABILITIES: dict[str, tuple[frozenset[str], bool]] = {
     "change": (frozenset("change changes update updates modify modifies edit edits amend rename reschedule move set reset".split()), False),
     "turn": (frozenset("turn switch set toggle enable disable activate deactivate control".split()), False),
     "order": (frozenset("order buy purchase place checkout create submit".split()), True),
+    "return": (frozenset("return returns refund refunds rma exchange".split()), False),
 }
 _REQUEST_VERBS = {
     **{v: "cancel" for v in ("cancel", "void", "revoke", "abort")},
@@ -33,6 +34,7 @@ _REQUEST_VERBS = {
     **{v: "change" for v in ("change", "update", "modify", "edit", "amend", "rename", "reschedule", "move")},
     **{v: "turn" for v in ("turn", "switch", "toggle", "enable", "disable")},
     **{v: "order" for v in ("order", "buy", "purchase")},
+    "return": "return",
 }
 READ_VERBS = frozenset(
     "get gets list lists search searches find finds check checks lookup look show shows fetch fetches "
@@ -43,7 +45,14 @@ WRITE_VERBS = frozenset(
     "create creates add adds send sends submit submits book books schedule schedules post posts issue "
     "issues pay pays reset resets request requests open opens file files raise raises make makes "
     "refund refunds write writes log logs register registers reserve reserves invite invites set sets "
-    "put".split()
+    "put email mail text message notify remind".split()
+)
+# Verbs that name an action specific enough to pick a tool named after it ("email their contact").
+ACTION_VERBS = frozenset(
+    "email mail text message track translate convert play refund pay schedule remind define summarize "
+    "summarise calculate compute cancel order reset submit invite post share upload download print "
+    "deploy restart reboot approve reject assign escalate transfer deposit withdraw sign rate review "
+    "rename archive delete update install uninstall subscribe unsubscribe forward reply".split()
 )
 _POLITE = re.compile(
     r"^(?:(?:please|pls|kindly|can you|could you|would you|will you|i want to|i wanna|i'd like to|"
@@ -81,6 +90,8 @@ def tool_can(tool: ToolSpec, family: str) -> bool:
         candidates = last_segment[:1] + desc_words[:1]
     else:
         candidates = split_identifier(tool.name).split() + desc_words
+        if family == "return" and desc_words[:1] == ["returns"]:
+            candidates = split_identifier(tool.name).split() + desc_words[1:]  # "Returns the status..."
     return any(w in verbs or stem(w) in stems for w in candidates)
 
 

@@ -270,8 +270,11 @@ def fill_string(name: str, schema: dict, found: Found, required: bool) -> Pick |
             return s.value, (s.start, s.end)
     for t in split_identifier(name).split():
         if len(t) >= 3 and t not in STOP_WORDS:
+            m = re.search(rf"\b{re.escape(t)}s?\s+([A-Z0-9][\w-]*)", found.text, re.I)
+            if m and m.group(1)[0].isupper() or m and m.group(1)[0].isdigit():
+                return m.group(1), (m.start(1), m.end(1))  # "project WEB", "room 12"
             phrase = slots.phrase_ending_with(found.text, t)
-            if phrase:
+            if phrase and phrase.lower() != t:
                 return phrase, None
     q = fill_first(values.quoted(found.text), found)
     if q:

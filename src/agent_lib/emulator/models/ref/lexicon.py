@@ -55,6 +55,7 @@ GROUPS: tuple[str, ...] = (
     "access permission permissions login password credentials locked",
     "password reset locked login credentials",
     "order orders purchase purchased",
+    "product products item items catalog catalogue merchandise shop store",
     "status progress update shipped fulfilled fulfilment fulfillment delivered",
     "inventory stock supply warehouse units quantity available availability sku",
     "ship shipping shipment package parcel delivery deliver courier tracking track carrier postal",

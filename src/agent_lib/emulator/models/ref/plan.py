@@ -20,7 +20,7 @@ from ..base import ToolSpec
 from . import values
 from .expand import expand
 from .fill import fill
-from .relevance import THRESHOLD, Scored, score_tools, tool_doc
+from .relevance import Scored, score_tools, tool_doc
 from .schema import param_kinds
 
 MAX_CALLS = 5
@@ -120,7 +120,7 @@ def plan(text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor
             leading.append(part)
     for i, (tool, parts) in enumerate(segments):
         if len(parts) > 1:  # context joined a request: route the whole
-            top = _top(score_tools(" ".join(parts), tools))
+            top = _top(score_tools(_joined(text, parts), tools))
             if top:
                 segments[i] = (top.tool, parts)
     if not segments:
@@ -135,7 +135,7 @@ def plan(text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor
     calls: list[Call] = []
     context = (text,) + history
     for tool, parts in segments:
-        part = " ".join(parts)
+        part = _joined(text, parts)
         filled = fill(tool, part, context, anchor)
         for args in expand(filled.arguments, filled.evidence, param_kinds(tool), part):
             if not any(c.tool.name == tool.name and c.arguments == args for c in calls):
@@ -166,6 +166,14 @@ def plan_followup(
         if new or args != call.arguments:
             out.append(Call(call.tool, args, text))
     return out
+
+
+def _joined(text: str, parts: list[str]) -> str:
+    """Parts of one segment as the user wrote them (with their "and"), when they are in order."""
+    first, last = text.find(parts[0]), text.rfind(parts[-1])
+    if len(parts) > 1 and 0 <= first <= last:
+        return text[first : last + len(parts[-1])]
+    return " ".join(parts)
 
 
 def _top(ranked: list[Scored]) -> Scored | None:

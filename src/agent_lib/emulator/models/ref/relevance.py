@@ -13,9 +13,9 @@ half). Two scores come out:
 - `rank`, the same sum with each stem discounted by how many offered tools it matches (an
   in-set IDF), used to pick among tools that all fit.
 
-Typed values in the request add evidence too: an email address hints at email tools, two
-currencies at conversion, an id shaped like a parameter's example ("SO-10042" vs "e.g. SO-1")
-at the tool that takes it.
+Typed values in the request add evidence too (`query.py`), an id shaped like a parameter's
+example ("SO-10042" vs "e.g. SO-1") points at the tool that takes it, and `intent.py` checks that
+a tool can do what the request's verb asks.
 """
 
 from __future__ import annotations
@@ -26,22 +26,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..base import ToolSpec
-from . import dates, intent, lexicon, slots, values
+from . import intent, lexicon, values
+from .query import analyze, lexicon_words
 from .schema import param_kinds
-from .text import DOC_STOP_WORDS, STOP_WORDS, content_words, dice, edit_distance, split_identifier, stem, trigrams, words
+from .text import DOC_STOP_WORDS, content_words, split_identifier, stem, words
 
 FIELD_WEIGHTS = {"name": 3.0, "prefix": 1.5, "description": 2.0, "param": 1.0, "param_doc": 0.8, "enum": 0.8}
 RELATED_FACTOR = 0.7
 AMBIGUOUS_FACTOR = 0.55  # for words in several groups ("table": data or restaurants)
 MISSING_PENALTY = 0.5
-TYPO_FACTOR = 0.6
 SHAPE_BONUS = 1.0
 DATE_BONUS = 0.1  # a date in the request slightly favours tools that take one
 CAPABILITY_PENALTY = 0.4
 POLARITY_BONUS = 0.15
+ACTION_BONUS = 0.6
 THRESHOLD = 0.55
-MODIFIER_FACTOR = 0.8  # words in a trailing prepositional phrase ("the email [with my flight details]")
-_MODIFIER_PREPS = frozenset("with about for from of on regarding concerning".split())
 
 
 @dataclass(frozen=True)
@@ -126,105 +125,17 @@ def _doc_words(text: str) -> list[str]:
     return content_words(text, extra_stop=DOC_STOP_WORDS)
 
 
-@dataclass(frozen=True)
-class Query:
-    """A request as weighted stems plus the id shapes it mentions."""
-
-    terms: dict[str, float]
-    shapes: frozenset[str]
-    has_date: bool = False
-
-
-def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
-    """Stems of the request with priors, plus hints derived from typed values.
-
-    Words unknown to both the lexicon and the offered tools are corrected to a close known word
-    ("wether" -> "weather", "convrt" -> "convert") and count a little less.
-    """
-    terms: dict[str, float] = {}
-    seen_head = modifier = False
-    for w in words(text):
-        if w in _MODIFIER_PREPS and seen_head:
-            modifier = True
-        if w in STOP_WORDS or not w[0].isalpha():
-            continue
-        prior = MODIFIER_FACTOR if modifier else 1.0
-        seen_head = seen_head or stem(w) not in lexicon.GENERIC
-        if vocabulary and len(w) >= 5 and w.isalpha() and w not in vocabulary and not lexicon.known(stem(w)):
-            fixed = _closest(w, vocabulary)
-            if fixed:
-                w, prior = fixed, prior * TYPO_FACTOR
-        s = stem(w)
-        terms[s] = max(terms.get(s, 0.0), prior * (0.5 if s in lexicon.GENERIC else 1.0))
-
-    def hint(word: str, weight: float) -> None:
-        key = stem(word)
-        terms[key] = max(terms.get(key, 0.0), weight)
-
-    if values.emails(text):
-        hint("email", 0.5)
-        if re.search(r"\b(?:to|email|e-mail|mail|message|cc)\s+[\w.+-]+@", text, re.I):
-            hint("send", 0.6)  # an address after "to" is a recipient
-            hint("email", 0.8)
-    if values.urls(text):
-        hint("url", 0.8)
-    found = values.currencies(text)
-    if len({c.value for c in found}) >= 2:
-        hint("currency", 0.8)
-    elif found and re.search(r"\d", text):
-        hint("price", 0.3)
-    if values.languages(text) and re.search(r"\b(?:in|into|to|from)\s+(?:\w+\s+)?(?:" + "|".join(lexicon.LANGUAGES) + r")\b", text, re.I):
-        hint("language", 0.8)
-    if len(values.units(text)) >= 2:
-        hint("measurement", 0.6)
-    found_tickers = values.tickers(text)
-    if any(s.raw.lower() in lexicon.TICKERS for s in found_tickers):
-        hint("stock", 0.5)
-    elif any(s.raw.isupper() and s.raw.lower() not in lexicon.COINS for s in found_tickers):
-        hint("ticker", 0.8)
-    if re.search(r"\d\s*(?:°|degrees?\b)", text, re.I):
-        hint("temperature", 0.8)
-    if re.search(_CUISINES, text, re.I) and not re.search(r"\b(?:in|into)\s+(?:" + _CUISINES_RAW + r")\b", text, re.I):
-        hint("cuisine", 0.8)
-    origin, destination = slots.route(text)
-    if origin and destination and not values.currencies(text) and not values.units(text):
-        hint("route", 0.5)
-    if values.coins(text):
-        hint("crypto", 0.8)
-    if values.code_snippet(text):
-        hint("code", 0.8)
-    if values.sql_statement(text):
-        hint("sql", 1.0)
-    if _looks_like_math(text):
-        hint("calculate", 0.8)
-    shapes = frozenset(values.id_shape(s.value) for s in values.ids(text))
-    return Query(terms, shapes, bool(dates.find_whens(text, None)))
-
-
-_CUISINES_RAW = (
-    "italian|thai|mexican|chinese|indian|japanese|french|greek|korean|vietnamese|spanish|lebanese|"
-    "turkish|ethiopian|moroccan|german|american|mediterranean|caribbean|peruvian|sushi|tapas|bbq"
-)
-_CUISINES = r"\b(?:" + _CUISINES_RAW + r")\b"
-
-
-def _looks_like_math(text: str) -> bool:
-    if re.search(r"\bsplit\b.*\b(?:between|among)\s+(?:\d+|two|three|four|five|six)\b", text, re.I):
-        return True
-    if re.search(r"\d\s*[-+*/x^]\s*\(?\d|\bsquare root\b|\bsqrt\b|\d\s*%\s*of\b|\bsquared\b|\bfactorial\b", text, re.I):
-        return True
-    return bool(re.search(r"\d+\s+(?:times|plus|minus|divided by|multiplied by)\s+\d", text, re.I))
-
-
 def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
     """All offered tools scored against the request, best first (ties broken by name)."""
     docs = [tool_doc(t) for t in tools]
-    vocabulary = _lexicon_words().union(*(d.raw for d in docs))
+    vocabulary = lexicon_words().union(*(d.raw for d in docs))
     query = analyze(text, vocabulary)
     terms = query.terms
     evidence = {t: [_evidence(t, d) for d in docs] for t in terms}
     family = intent.request_capability(text)
     polarity = intent.request_polarity(text)
+    verb = intent.main_verb(text)
+    specific_verb = stem(verb) if verb in intent.ACTION_VERBS else ""
     results = []
     for i, doc in enumerate(docs):
         score = rank = 0.0
@@ -254,6 +165,8 @@ def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
             score, rank, strong = score * CAPABILITY_PENALTY, rank * CAPABILITY_PENALTY, False
         if _missing_typed(tools[i], text):
             score, rank = score * MISSING_PENALTY, rank * MISSING_PENALTY
+        if specific_verb and specific_verb in doc.names:
+            rank += ACTION_BONUS  # "email their contact ...": the imperative names the tool's action
         tool_pol = intent.tool_polarity(tools[i])
         if polarity and tool_pol:
             rank += POLARITY_BONUS if polarity == tool_pol else -POLARITY_BONUS
@@ -261,13 +174,13 @@ def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
     return sorted(results, key=lambda r: (-r.rank, -r.score, r.tool.name))
 
 
-_TYPED = {"currency": values.currencies, "language": values.languages, "unit": values.units,
-          "email": values.emails, "url": values.urls}
+_TYPED = {"currency": values.currencies, "language": values.languages, "unit": values.units}
 
 
 def _missing_typed(tool: ToolSpec, text: str) -> bool:
-    """Whether the tool requires a typed value (currency, language, unit, email, URL) the request lacks:
-    a currency converter does not fit "convert 10 miles to km"."""
+    """Whether the tool requires a kind of value (currency, language, unit) the request lacks: a
+    currency converter does not fit "convert 10 miles to km". (A missing email address is not a
+    mismatch: people name recipients, and the address may come from another tool.)"""
     required = set((tool.parameters or {}).get("required") or [])
     for name, k in param_kinds(tool).items():
         if name in required and k in _TYPED and not _TYPED[k](text):
@@ -288,23 +201,3 @@ def _evidence(term: str, doc: ToolDoc) -> tuple[float, float]:
 
 def _sat(w: float) -> float:
     return w / (w + 1.0) if w > 0 else 0.0
-
-
-def _closest(word: str, vocabulary: frozenset[str]) -> str | None:
-    """The known word nearest to a probable typo, or None (same first letter, 1-2 edits)."""
-    limit = 1 if len(word) <= 6 else 2
-    grams = trigrams(word)
-    best: tuple[int, float, str] | None = None
-    for v in vocabulary:
-        if v[0] != word[0] or abs(len(v) - len(word)) > limit:
-            continue
-        d = edit_distance(word, v, limit + 1)
-        if d <= limit:
-            key = (d, -dice(grams, trigrams(v)), v)
-            best = key if best is None or key < best else best
-    return best[2] if best else None
-
-
-@lru_cache(maxsize=1)
-def _lexicon_words() -> frozenset[str]:
-    return frozenset(w for group in lexicon.GROUPS for w in group.split())

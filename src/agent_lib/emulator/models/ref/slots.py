@@ -151,7 +151,8 @@ def phrase_ending_with(text: str, token: str) -> str | None:
 def math_expression(text: str) -> str | None:
     """An arithmetic expression from words and symbols: "17.5% of 2,340" -> "17.5/100*2340"."""
     t = text.lower().replace(",", "")
-    t = re.sub(r"(\d)\s*%\s*of\s*", r"\1/100*", t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*%\s*off\s+(?:an?\s+|the\s+)?\$?(\d+(?:\.\d+)?)", r"\2*(1-\1/100)", t)
+    t = re.sub(r"(\d)\s*%\s*(?:tip\s+)?(?:of|on)\s+(?:an?\s+|the\s+)?\$?", r"\1/100*", t)
     t = re.sub(r"square root of\s*(\d+(?:\.\d+)?)", r"sqrt(\1)", t)
     t = re.sub(r"(\d+(?:\.\d+)?)\s*squared", r"\1**2", t)
     t = re.sub(r"(\d+(?:\.\d+)?)\s*cubed", r"\1**3", t)

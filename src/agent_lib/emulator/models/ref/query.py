@@ -1,0 +1,131 @@
+"""A request as weighted stems, plus hints derived from the typed values it mentions.
+
+Each content word gets a prior: generic verbs and nouns ("find", "check", "details") count half,
+words in a trailing prepositional phrase ("the email [with my flight details]") a little less, and
+words corrected from a probable typo less still. Typed values add hint stems that tool
+definitions use: two currencies suggest "currency", an address after "to" suggests sending email,
+a language after "into" suggests "language", a degree sign "temperature", and so on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import dates, lexicon, slots, values
+from .text import STOP_WORDS, dice, edit_distance, stem, trigrams, words
+
+TYPO_FACTOR = 0.6
+MODIFIER_FACTOR = 0.8
+_MODIFIER_PREPS = frozenset("with about for from of on regarding concerning".split())
+
+
+@dataclass(frozen=True)
+class Query:
+    """A request as weighted stems plus the id shapes it mentions."""
+
+    terms: dict[str, float]
+    shapes: frozenset[str]
+    has_date: bool = False
+
+
+def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
+    """Stems of the request with priors, plus hints derived from typed values.
+
+    Words unknown to both the lexicon and the offered tools are corrected to a close known word
+    ("wether" -> "weather", "convrt" -> "convert") and count a little less.
+    """
+    terms: dict[str, float] = {}
+    seen_head = modifier = False
+    for w in words(text):
+        if w in _MODIFIER_PREPS and seen_head:
+            modifier = True
+        if w in STOP_WORDS or not w[0].isalpha():
+            continue
+        prior = MODIFIER_FACTOR if modifier else 1.0
+        seen_head = seen_head or stem(w) not in lexicon.GENERIC
+        if vocabulary and len(w) >= 5 and w.isalpha() and w not in vocabulary and not lexicon.known(stem(w)):
+            fixed = _closest(w, vocabulary)
+            if fixed:
+                w, prior = fixed, prior * TYPO_FACTOR
+        s = stem(w)
+        terms[s] = max(terms.get(s, 0.0), prior * (0.5 if s in lexicon.GENERIC else 1.0))
+
+    def hint(word: str, weight: float) -> None:
+        key = stem(word)
+        terms[key] = max(terms.get(key, 0.0), weight)
+
+    if values.emails(text):
+        hint("email", 0.5)
+        if re.search(r"\b(?:to|email|e-mail|mail|message|cc)\s+[\w.+-]+@", text, re.I):
+            hint("send", 0.6)  # an address after "to" is a recipient
+            hint("email", 0.8)
+    if values.urls(text):
+        hint("url", 0.8)
+    found = values.currencies(text)
+    if len({c.value for c in found}) >= 2:
+        hint("currency", 0.8)
+    elif found and re.search(r"\d", text):
+        hint("price", 0.3)
+    if values.languages(text) and re.search(r"\b(?:in|into|to|from)\s+(?:\w+\s+)?(?:" + "|".join(lexicon.LANGUAGES) + r")\b", text, re.I):
+        hint("language", 0.8)
+    if len(values.units(text)) >= 2:
+        hint("measurement", 0.6)
+    found_tickers = values.tickers(text)
+    if any(s.raw.lower() in lexicon.TICKERS for s in found_tickers):
+        hint("stock", 0.5)
+    elif any(s.raw.isupper() and s.raw.lower() not in lexicon.COINS for s in found_tickers):
+        hint("ticker", 0.8)
+    if re.search(r"\d\s*(?:°|degrees?\b)", text, re.I):
+        hint("temperature", 0.8)
+    if re.search(_CUISINES, text, re.I) and not re.search(r"\b(?:in|into)\s+(?:" + _CUISINES_RAW + r")\b", text, re.I):
+        hint("cuisine", 0.8)
+    origin, destination = slots.route(text)
+    if origin and destination and not values.currencies(text) and not values.units(text):
+        hint("route", 0.5)
+    if values.coins(text):
+        hint("crypto", 0.8)
+    if values.code_snippet(text):
+        hint("code", 0.8)
+    if values.sql_statement(text):
+        hint("sql", 1.0)
+    if _looks_like_math(text):
+        hint("calculate", 0.8)
+    shapes = frozenset(values.id_shape(s.value) for s in values.ids(text))
+    return Query(terms, shapes, bool(dates.find_whens(text, None)))
+
+
+_CUISINES_RAW = (
+    "italian|thai|mexican|chinese|indian|japanese|french|greek|korean|vietnamese|spanish|lebanese|"
+    "turkish|ethiopian|moroccan|german|american|mediterranean|caribbean|peruvian|sushi|tapas|bbq"
+)
+_CUISINES = r"\b(?:" + _CUISINES_RAW + r")\b"
+
+
+def _looks_like_math(text: str) -> bool:
+    if re.search(r"\bsplit\b.*\b(?:between|among)\s+(?:\d+|two|three|four|five|six)\b", text, re.I):
+        return True
+    if re.search(r"\d\s*[-+*/x^]\s*\(?\d|\bsquare root\b|\bsqrt\b|\d\s*%\s*(?:of|on|off|tip)\b|\bsquared\b|\bfactorial\b", text, re.I):
+        return True
+    return bool(re.search(r"\d+\s+(?:times|plus|minus|divided by|multiplied by)\s+\d", text, re.I))
+
+
+def _closest(word: str, vocabulary: frozenset[str]) -> str | None:
+    """The known word nearest to a probable typo, or None (same first letter, 1-2 edits)."""
+    limit = 1 if len(word) <= 6 else 2
+    grams = trigrams(word)
+    best: tuple[int, float, str] | None = None
+    for v in vocabulary:
+        if v[0] != word[0] or abs(len(v) - len(word)) > limit:
+            continue
+        d = edit_distance(word, v, limit + 1)
+        if d <= limit:
+            key = (d, -dice(grams, trigrams(v)), v)
+            best = key if best is None or key < best else best
+    return best[2] if best else None
+
+
+@lru_cache(maxsize=1)
+def lexicon_words() -> frozenset[str]:
+    return frozenset(w for group in lexicon.GROUPS for w in group.split())
