@@ -10,7 +10,6 @@ in the same process: a bare FastAPI app with one route, served the same way (uvi
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import threading
 import time
@@ -30,9 +29,9 @@ def _bare_server() -> tuple[str, object, threading.Thread]:
     def me() -> dict[str, object]:
         return {"id": "1", "userName": "admin@example.com", "active": True}
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
+    from agent_lib.emulator.core.net import listen_loopback
+
+    sock = listen_loopback(0)  # same socket options as the emulator: a fair baseline
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     server.install_signal_handlers = lambda: None
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

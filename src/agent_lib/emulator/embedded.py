@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 
 from ..errors import EmulatorError
+from .core.net import listen_loopback
 from .core.state import EmulatorConfig, EmulatorState
 from .server import create_app
 
@@ -69,18 +70,13 @@ class EmulatedWorkspace:
 
 
 def _bind(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind(("127.0.0.1", port))
+        return listen_loopback(port)
     except OSError as exc:
-        sock.close()
         raise EmulatorError(
             f"cannot bind the emulated workspace to 127.0.0.1:{port} ({exc.strerror}); "
             "choose another --port or 0 for a free one"
         ) from exc
-    sock.listen(128)
-    return sock
 
 
 def _config(state_dir: str | Path | None, **overrides: Any) -> EmulatorConfig:

@@ -28,6 +28,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from ..core.net import listen_loopback
 from ..core.state import WORKSPACE_ID, EmulatorState
 from . import models, runner
 
@@ -85,15 +86,10 @@ class Listener:
 
 def _bind(port_hint: int | None) -> socket.socket:
     for port in ([port_hint] if port_hint else []) + [0]:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            return listen_loopback(port)
         except OSError:
-            sock.close()
             continue
-        sock.listen(128)
-        return sock
     raise OSError("no free port for the App's proxy")
 
 

@@ -20,6 +20,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from ...core.net import listen_loopback
 from .data import TicketError, TicketStore
 
 MCP_PATH = "/mcp"
@@ -117,15 +118,7 @@ def build_server(store: TicketStore) -> FastMCP:
 
 def bind(port: int = 0) -> socket.socket:
     """A listening socket on 127.0.0.1 (`port=0`: a free one)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(128)
-    return sock
+    return listen_loopback(port)
 
 
 def serve(port: int = 0, db: str | Path | None = None, *, exit_on_stdin_eof: bool = False) -> None:
