@@ -126,8 +126,9 @@ def test_uc_connection_denied_the_model_answers_without_it(kit, script, admin):
     first = sup.respond("Open a ticket for me")
     second = kit.strict_result(sup.respond(first.deny(reason="not now")))
     (call,) = second.tool_calls
-    assert call.name == "create_ticket" and call.error.startswith("denied by the user")
-    assert "denied" in json.loads(call.output)["error"]
+    assert call.name == "create_ticket"
+    assert "denied this call to create_ticket on ticketing (not now)" in call.error
+    assert json.loads(call.output)["error"] == call.error and call.duration_s is None
     assert second.text.startswith("I did not create the ticket")
 
 

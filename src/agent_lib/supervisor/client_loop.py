@@ -213,10 +213,7 @@ class LoopRun:
                 denial = (f"The user denied this call to {request['name']} on "
                           f"{request.get('server_label', '')}{reason}. Do not call it again; answer "
                           "without it and tell the user it was not used.")
-                output = error_output(denial)
-                with self._lock:
-                    now = time.time()
-                    self.timings[item["call_id"]] = Timing(now, now, 0.0, "denied by the user" + reason)
+                output = error_output(denial)  # the call never ran: no timing, the error is this text
             yield from self._emit(ev.function_call_output_item(call_id=item["call_id"], output=output))
             history.append({k: item[k] for k in ("type", "call_id", "name", "arguments")})
             history.append({"type": "function_call_output", "call_id": item["call_id"], "output": output})
