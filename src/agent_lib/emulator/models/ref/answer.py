@@ -82,14 +82,36 @@ def _error_of(data: dict[str, Any]) -> str | None:
     return None
 
 
+_LEAD_KEYS = ("answer", "text", "response", "summary", "result", "message", "content", "output")
+_CODE_KEYS = ("sql", "query", "statement", "code")
+
+
 def _render_dict(data: dict[str, Any]) -> str:
+    """A prose answer first (Genie's or an assistant's `answer`), then rows (one row as facts, more as
+    a table), then the remaining short facts; generated SQL is shown on one short line."""
+    lead = next((k for k in _LEAD_KEYS if isinstance(data.get(k), str) and data[k].strip()), None)
     columns, rows = _tabular(data)
+    if lead is None and rows is None:
+        return _facts(list(_flatten(data)))
+    parts = [_trim(data[lead].strip())] if lead else []
     if rows is not None:
-        facts = [(k, v) for k, v in data.items() if _scalar(v) and k not in ("columns", "schema")]
-        head = "; ".join(f"{_label(k)}: {_fmt(v)}" for k, v in facts[:4])
-        table = _table(columns, rows)
-        return f"{head}\n\n{table}" if head else table
-    facts = list(_flatten(data))
+        if len(rows) == 1 and (isinstance(rows[0], dict) or columns):
+            row = rows[0] if isinstance(rows[0], dict) else dict(zip(columns or [], rows[0]))
+            parts.append(_facts(list(row.items())))
+        else:
+            parts.append(_table(columns, rows))
+    skip = {lead, "columns", "schema", "manifest", "result"}
+    for k, v in data.items():
+        if k in skip or not _scalar(v) or v is None:
+            continue
+        if k.lower() in _CODE_KEYS and isinstance(v, str):
+            parts.append(f"{_label(k).upper() if k.lower() == 'sql' else _label(k)}: `{_fmt(' '.join(v.split()), 160)}`")
+        elif len(str(v)) <= 120:
+            parts.append(f"{_label(k)}: {_fmt(v)}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _facts(facts: list[tuple[Any, Any]]) -> str:
     if not facts:
         return "(no data)"
     if len(facts) <= 3 and all(len(_fmt(v)) < 60 for _, v in facts):
@@ -176,6 +198,8 @@ def _fmt(v: Any, limit: int = 200) -> str:
         s = {True: "yes", False: "no", None: "—"}[v]
     elif isinstance(v, (dict, list)):
         s = json.dumps(v, ensure_ascii=False)
+    elif isinstance(v, str) and re.fullmatch(r"-?\d{4,}(?:\.\d+)?", v):
+        s = _fmt(float(v) if "." in v else int(v), limit) if not re.fullmatch(r"(19|20)\d\d", v) else v
     else:
         s = str(v)
     s = s.replace("|", "/").replace("\n", " ")
