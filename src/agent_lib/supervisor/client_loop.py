@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from ..spec import AgentSpec
 
+
 class Cancelled(Exception):
     """The run was cancelled from outside (`should_stop` returned true)."""
 
@@ -116,6 +117,9 @@ class LoopRun:
             self.response = self.writer.response("failed", self.output, usage=self.usage(),
                                                  error=ev.response_error(error, exc.status))
             yield self.writer.error(error, error_code(exc))
+            raise
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             root.end({"text": _final_text(self.output), "output": self.output} if error is None else None,
