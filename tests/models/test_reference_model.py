@@ -23,33 +23,70 @@ def obj(props: dict, required: list[str] | None = None) -> dict:
     return {"type": "object", "properties": props, "required": required or []}
 
 
-WEATHER = ToolSpec("get_weather", "Current weather and forecast for a city.",
-                   obj({"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-                       ["city"]))
-ORDER = ToolSpec("main__sales__get_order_status", "Returns the status and delivery date of a sales order.",
-                 obj({"order_id": {"type": "string", "description": "Order number such as SO-10042"}}, ["order_id"]))
-FX = ToolSpec("fx.convert", "Convert an amount of money from one currency to another.",
-              obj({"amount": {"type": "number"}, "from_currency": {"type": "string"},
-                   "to_currency": {"type": "string"}}, ["amount", "from_currency", "to_currency"]))
-TICKET = ToolSpec("getTicketStatus", "Status and assignee of an IT support ticket.",
-                  obj({"ticket_id": {"type": "string", "description": "e.g. TCK-123"}}, ["ticket_id"]))
-EMAIL = ToolSpec("send-email", "Send an email to a recipient.",
-                 obj({"to": {"type": "string", "description": "Recipient email address"},
-                      "subject": {"type": "string"}, "body": {"type": "string"}}, ["to", "subject", "body"]))
-CALENDAR = ToolSpec("calendar.list_events", "List the meetings on the user's calendar for one day.",
-                    obj({"date": {"type": "string", "format": "date"}}, ["date"]))
-GENIE = ToolSpec("sales_genie", "Answer questions about sales data: revenue, orders, customers, regions.",
-                 obj({"question": {"type": "string"}}, ["question"]))
+WEATHER = ToolSpec(
+    "get_weather",
+    "Current weather and forecast for a city.",
+    obj(
+        {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, ["city"]
+    ),
+)
+ORDER = ToolSpec(
+    "main__sales__get_order_status",
+    "Returns the status and delivery date of a sales order.",
+    obj({"order_id": {"type": "string", "description": "Order number such as SO-10042"}}, ["order_id"]),
+)
+FX = ToolSpec(
+    "fx.convert",
+    "Convert an amount of money from one currency to another.",
+    obj(
+        {
+            "amount": {"type": "number"},
+            "from_currency": {"type": "string"},
+            "to_currency": {"type": "string"},
+        },
+        ["amount", "from_currency", "to_currency"],
+    ),
+)
+TICKET = ToolSpec(
+    "getTicketStatus",
+    "Status and assignee of an IT support ticket.",
+    obj({"ticket_id": {"type": "string", "description": "e.g. TCK-123"}}, ["ticket_id"]),
+)
+EMAIL = ToolSpec(
+    "send-email",
+    "Send an email to a recipient.",
+    obj(
+        {
+            "to": {"type": "string", "description": "Recipient email address"},
+            "subject": {"type": "string"},
+            "body": {"type": "string"},
+        },
+        ["to", "subject", "body"],
+    ),
+)
+CALENDAR = ToolSpec(
+    "calendar.list_events",
+    "List the meetings on the user's calendar for one day.",
+    obj({"date": {"type": "string", "format": "date"}}, ["date"]),
+)
+GENIE = ToolSpec(
+    "sales_genie",
+    "Answer questions about sales data: revenue, orders, customers, regions.",
+    obj({"question": {"type": "string"}}, ["question"]),
+)
 SEARCH = ToolSpec("web_search", "Search the web.", obj({"query": {"type": "string"}}, ["query"]))
 TOOLS = [WEATHER, ORDER, FX, TICKET, EMAIL, CALENDAR, GENIE]
 
 
-def ask(text: str, tools: list[ToolSpec] = TOOLS, *, system: Message | None = TODAY) -> list[tuple[str, dict]]:
+def ask(
+    text: str, tools: list[ToolSpec] = TOOLS, *, system: Message | None = TODAY
+) -> list[tuple[str, dict]]:
     msgs = ([system] if system else []) + [Message("user", text)]
     return [(c.name, c.arguments) for c in ReferenceModel().respond(msgs, tools).tool_calls]
 
 
 # -- routing ------------------------------------------------------------------------------------
+
 
 def test_identifiers_split_in_every_style():
     assert split_identifier("main__sales__get_order_status") == "main sales get order status"
@@ -59,14 +96,17 @@ def test_identifiers_split_in_every_style():
     assert stem("bookings") == stem("booked") == stem("booking") == "book"
 
 
-@pytest.mark.parametrize("text, tool", [
-    ("Do I need an umbrella in Seattle?", "get_weather"),          # related word, not the tool's word
-    ("where's my order SO-20017, has it shipped?", "main__sales__get_order_status"),
-    ("any update on TCK-88?", "getTicketStatus"),                  # camelCase name, id shape from the example
-    ("email bob@example.com that the report is ready", "send-email"),
-    ("what's on my calender tomorrow", "calendar.list_events"),    # typo
-    ("What was revenue by region last quarter?", "sales_genie"),
-])
+@pytest.mark.parametrize(
+    "text, tool",
+    [
+        ("Do I need an umbrella in Seattle?", "get_weather"),  # related word, not the tool's word
+        ("where's my order SO-20017, has it shipped?", "main__sales__get_order_status"),
+        ("any update on TCK-88?", "getTicketStatus"),  # camelCase name, id shape from the example
+        ("email bob@example.com that the report is ready", "send-email"),
+        ("what's on my calender tomorrow", "calendar.list_events"),  # typo
+        ("What was revenue by region last quarter?", "sales_genie"),
+    ],
+)
 def test_routes_to_the_relevant_tool(text, tool):
     assert [name for name, _ in ask(text)] == [tool]
 
@@ -78,32 +118,44 @@ def test_general_question_goes_to_web_search_only_when_offered():
 
 # -- arguments ----------------------------------------------------------------------------------
 
+
 def test_numbers_currencies_and_direction():
     assert ask("How much is €1,250.50 in Japanese yen?", [FX]) == [
-        ("fx.convert", {"amount": 1250.5, "from_currency": "EUR", "to_currency": "JPY"})]
+        ("fx.convert", {"amount": 1250.5, "from_currency": "EUR", "to_currency": "JPY"})
+    ]
     assert ask("convert 50 dollars to euros", [FX])[0][1]["from_currency"] == "USD"
 
 
 def test_ids_are_taken_from_the_text_and_never_invented():
     assert ask("status of so-10042 please", [ORDER]) == [
-        ("main__sales__get_order_status", {"order_id": "SO-10042"})]  # upper-cased like the example
+        ("main__sales__get_order_status", {"order_id": "SO-10042"})
+    ]  # upper-cased like the example
     name, args = ask("what's the status of my order?", [ORDER])[0]
     assert name == "main__sales__get_order_status" and "order_id" not in args
 
 
 def test_quoted_text_enum_synonym_and_email():
-    translate = ToolSpec("translate", "Translate text into another language.",
-                         obj({"text": {"type": "string"}, "target_language": {"type": "string"}}, ["text", "target_language"]))
+    translate = ToolSpec(
+        "translate",
+        "Translate text into another language.",
+        obj({"text": {"type": "string"}, "target_language": {"type": "string"}}, ["text", "target_language"]),
+    )
     assert ask("Translate 'Where is the station?' into German", [translate])[0][1] == {
-        "text": "Where is the station?", "target_language": "German"}
+        "text": "Where is the station?",
+        "target_language": "German",
+    }
     assert ask("weather in Oslo in fahrenheit", [WEATHER])[0][1] == {"city": "Oslo", "unit": "fahrenheit"}
-    args = ask("Send an email to ana@example.com, subject 'Q3 report', saying the numbers are final", [EMAIL])[0][1]
+    args = ask(
+        "Send an email to ana@example.com, subject 'Q3 report', saying the numbers are final", [EMAIL]
+    )[0][1]
     assert args["to"] == "ana@example.com" and args["subject"] == "Q3 report"
     assert "numbers are final" in args["body"]
 
 
 def test_dates_resolve_against_the_anchor_or_stay_as_written():
-    assert ask("What's on my calendar tomorrow?", [CALENDAR]) == [("calendar.list_events", {"date": "2025-03-11"})]
+    assert ask("What's on my calendar tomorrow?", [CALENDAR]) == [
+        ("calendar.list_events", {"date": "2025-03-11"})
+    ]
     assert ask("What's on my calendar tomorrow?", [CALENDAR], system=None)[0][1] == {"date": "tomorrow"}
     assert ask("meetings on March 3 2025?", [CALENDAR], system=None)[0][1] == {"date": "2025-03-03"}
     when = dates.find_whens("next Friday at 3pm", dates.find_anchor(["Today is 2025-03-10"]))[0]
@@ -126,6 +178,7 @@ def test_named_entity_and_query_like_parameters():
 
 # -- several calls ------------------------------------------------------------------------------
 
+
 def test_two_requests_in_one_message_make_two_calls():
     assert ask("What's the status of order SO-10042 and how much is 120 USD in EUR?") == [
         ("main__sales__get_order_status", {"order_id": "SO-10042"}),
@@ -135,19 +188,26 @@ def test_two_requests_in_one_message_make_two_calls():
 
 def test_the_same_tool_for_several_values_runs_in_parallel():
     assert ask("What's the weather in Boston and in Denver?", [WEATHER, ORDER]) == [
-        ("get_weather", {"city": "Boston"}), ("get_weather", {"city": "Denver"})]
+        ("get_weather", {"city": "Boston"}),
+        ("get_weather", {"city": "Denver"}),
+    ]
     assert [a["to_currency"] for _, a in ask("120 USD in EUR and GBP?", [FX])] == ["EUR", "GBP"]
 
 
 def test_follow_up_reuses_the_previous_tool():
-    msgs = [Message("user", "What was revenue in AMER last quarter?"), Message("assistant", "It was $4.2M."),
-            Message("user", "and for EMEA?")]
+    msgs = [
+        Message("user", "What was revenue in AMER last quarter?"),
+        Message("assistant", "It was $4.2M."),
+        Message("user", "and for EMEA?"),
+    ]
     turn = ReferenceModel().respond(msgs, TOOLS)
     assert [(c.name, c.arguments) for c in turn.tool_calls] == [
-        ("sales_genie", {"question": "What was revenue in EMEA last quarter?"})]
+        ("sales_genie", {"question": "What was revenue in EMEA last quarter?"})
+    ]
 
 
 # -- abstention ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", ["Tell me a joke about cats", "Cancel my order SO-10042", "What's 2+2?"])
 def test_abstains_and_says_why(text):
@@ -164,19 +224,26 @@ def test_small_talk_is_answered_without_tools():
 
 # -- answers from tool outputs ------------------------------------------------------------------
 
-def _after(outputs: list[str], text: str = "What's the status of order SO-10042 and how much is 120 USD in EUR?"):
+
+def _after(
+    outputs: list[str], text: str = "What's the status of order SO-10042 and how much is 120 USD in EUR?"
+):
     model = ReferenceModel()
     msgs = [Message("user", text)]
     first = model.respond(msgs, TOOLS)
     msgs.append(Message("assistant", tool_calls=first.tool_calls))
-    for call, out in zip(first.tool_calls, outputs):
+    for call, out in zip(first.tool_calls, outputs, strict=False):
         msgs.append(Message("tool", out, tool_call_id=call.call_id, name=call.name))
     return model.respond(msgs, TOOLS)
 
 
 def test_final_answer_names_tools_and_reports_errors_honestly():
-    turn = _after(['{"status": "shipped", "expected_delivery": "2025-03-12"}',
-                   '{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "FX service is down"}'])
+    turn = _after(
+        [
+            '{"status": "shipped", "expected_delivery": "2025-03-12"}',
+            '{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "FX service is down"}',
+        ]
+    )
     assert turn.tool_calls == ()
     assert "`main__sales__get_order_status`" in turn.text and "shipped" in turn.text
     assert "`fx.convert`" in turn.text and "failed" in turn.text and "FX service is down" in turn.text
@@ -195,15 +262,29 @@ def test_does_not_call_again_after_outputs():
 
 
 def test_a_call_waits_for_an_address_another_tool_returns():
-    crm = ToolSpec("crm_lookup_customer", "Look up a customer account in the CRM by name.",
-                   obj({"name": {"type": "string", "description": "Customer or company name"}}))
+    crm = ToolSpec(
+        "crm_lookup_customer",
+        "Look up a customer account in the CRM by name.",
+        obj({"name": {"type": "string", "description": "Customer or company name"}}),
+    )
     model, tools = ReferenceModel(), [crm, EMAIL]
-    msgs = [Message("user", "Look up Globex Corporation in the CRM and email their contact that the renewal is ready")]
+    msgs = [
+        Message(
+            "user", "Look up Globex Corporation in the CRM and email their contact that the renewal is ready"
+        )
+    ]
     first = model.respond(msgs, tools)
-    assert [(c.name, c.arguments) for c in first.tool_calls] == [("crm_lookup_customer", {"name": "Globex Corporation"})]
-    msgs += [Message("assistant", tool_calls=first.tool_calls),
-             Message("tool", json.dumps({"contact": {"name": "Hank", "email": "hank@globex.com"}}),
-                     tool_call_id=first.tool_calls[0].call_id)]
+    assert [(c.name, c.arguments) for c in first.tool_calls] == [
+        ("crm_lookup_customer", {"name": "Globex Corporation"})
+    ]
+    msgs += [
+        Message("assistant", tool_calls=first.tool_calls),
+        Message(
+            "tool",
+            json.dumps({"contact": {"name": "Hank", "email": "hank@globex.com"}}),
+            tool_call_id=first.tool_calls[0].call_id,
+        ),
+    ]
     second = model.respond(msgs, tools)
     assert [c.name for c in second.tool_calls] == ["send-email"]
     assert second.tool_calls[0].arguments["to"] == "hank@globex.com"
@@ -214,34 +295,57 @@ def test_a_call_that_cannot_get_its_id_is_reported_not_invented():
     model = ReferenceModel()
     first = model.respond(msgs, TOOLS)
     assert [c.name for c in first.tool_calls] == ["get_weather"]
-    msgs += [Message("assistant", tool_calls=first.tool_calls),
-             Message("tool", '{"temp_c": 12}', tool_call_id=first.tool_calls[0].call_id)]
+    msgs += [
+        Message("assistant", tool_calls=first.tool_calls),
+        Message("tool", '{"temp_c": 12}', tool_call_id=first.tool_calls[0].call_id),
+    ]
     final = model.respond(msgs, TOOLS)
     assert final.tool_calls == () and "needs order_id" in final.text
 
 
 def test_public_benchmark_style_schemas():
     """`"type": "dict"`, integer parameters filled by the words around each number, "respectively"."""
-    tri = ToolSpec("calculate_triangle_area", "Calculate the area of a triangle given its base and height.",
-                   {"type": "dict", "properties": {"base": {"type": "integer", "description": "The base."},
-                                                   "height": {"type": "integer", "description": "The height."}},
-                    "required": ["base", "height"]})
+    tri = ToolSpec(
+        "calculate_triangle_area",
+        "Calculate the area of a triangle given its base and height.",
+        {
+            "type": "dict",
+            "properties": {
+                "base": {"type": "integer", "description": "The base."},
+                "height": {"type": "integer", "description": "The height."},
+            },
+            "required": ["base", "height"],
+        },
+    )
     assert ask("Find the area of a triangle with a height of 5 and a base of 10.", [tri]) == [
-        ("calculate_triangle_area", {"base": 10, "height": 5})]
-    play = ToolSpec("spotify.play", "Play tracks from an artist for some minutes.",
-                    {"type": "dict", "properties": {"artist": {"type": "string"}, "duration": {"type": "integer"}},
-                     "required": ["artist", "duration"]})
+        ("calculate_triangle_area", {"base": 10, "height": 5})
+    ]
+    play = ToolSpec(
+        "spotify.play",
+        "Play tracks from an artist for some minutes.",
+        {
+            "type": "dict",
+            "properties": {"artist": {"type": "string"}, "duration": {"type": "integer"}},
+            "required": ["artist", "duration"],
+        },
+    )
     assert ask("Play Taylor Swift and Adele for 20 minutes and 15 minutes respectively", [play]) == [
         ("spotify.play", {"artist": "Taylor Swift", "duration": 20}),
-        ("spotify.play", {"artist": "Adele", "duration": 15})]
+        ("spotify.play", {"artist": "Adele", "duration": 15}),
+    ]
 
 
 def test_no_tools_and_no_user_message():
-    assert ReferenceModel().respond([Message("user", "What's the weather?")], []).text.startswith("I have no tools")
+    assert (
+        ReferenceModel()
+        .respond([Message("user", "What's the weather?")], [])
+        .text.startswith("I have no tools")
+    )
     assert ReferenceModel().respond([Message("system", "Be brief.")], TOOLS).text == "How can I help?"
 
 
 # -- determinism and usage ----------------------------------------------------------------------
+
 
 def test_same_input_same_turn_and_stable_call_ids():
     msgs = [TODAY, Message("user", "Weather in Paris and Rome?")]
@@ -258,6 +362,7 @@ def test_tool_call_contract_types():
 
 
 # -- the routing benchmark ----------------------------------------------------------------------
+
 
 def _bench():
     spec = importlib.util.spec_from_file_location("routing_bench", BENCH / "run.py")

@@ -73,19 +73,32 @@ class ReferenceModel:
                     pending.append(call)
             if pending:
                 return self._turn(messages, tools, calls=pending)
-        notes = [f"I could not call `{c.tool.name}`: it needs {', '.join(missing(c))}, which neither the "
-                 "request nor the other tools' outputs provided." for c in unserved if missing(c)]
+        notes = [
+            f"I could not call `{c.tool.name}`: it needs {', '.join(missing(c))}, which neither the "
+            "request nor the other tools' outputs provided."
+            for c in unserved
+            if missing(c)
+        ]
         return self._turn(messages, tools, text=final_answer(results, notes))
 
     def _turn(
-        self, messages: list[Message], tools: list[ToolSpec], *, text: str | None = None, calls: list[Call] = ()
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        *,
+        text: str | None = None,
+        calls: list[Call] = (),
     ) -> ModelTurn:
         tool_calls = tuple(
             ToolCall(c.tool.name, c.arguments, _call_id(len(messages), c.tool.name, c.arguments, k))
             for k, c in enumerate(calls)
         )
-        prompt = sum(len(m.content or "") + sum(len(_canonical(c.arguments)) for c in m.tool_calls) for m in messages)
-        prompt += sum(len(t.name) + len(t.description or "") + len(json.dumps(t.parameters or {})) for t in tools)
+        prompt = sum(
+            len(m.content or "") + sum(len(_canonical(c.arguments)) for c in m.tool_calls) for m in messages
+        )
+        prompt += sum(
+            len(t.name) + len(t.description or "") + len(json.dumps(t.parameters or {})) for t in tools
+        )
         completion = len(text or "") + sum(len(c.name) + len(_canonical(c.arguments)) for c in tool_calls)
         usage = {
             "prompt_tokens": math.ceil(prompt / 4),

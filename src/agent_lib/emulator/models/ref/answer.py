@@ -52,7 +52,7 @@ def render(content: str) -> tuple[bool, str]:
     """(is_error, readable text) for one tool output."""
     text = (content or "").strip()
     try:
-        data = json.loads(text) if text[:1] in "[{\"" else None
+        data = json.loads(text) if text[:1] in '[{"' else None
     except ValueError:
         data = None
     if isinstance(data, dict):
@@ -96,7 +96,7 @@ def _render_dict(data: dict[str, Any]) -> str:
     parts = [_trim(data[lead].strip())] if lead else []
     if rows is not None:
         if len(rows) == 1 and (isinstance(rows[0], dict) or columns):
-            row = rows[0] if isinstance(rows[0], dict) else dict(zip(columns or [], rows[0]))
+            row = rows[0] if isinstance(rows[0], dict) else dict(zip(columns or [], rows[0], strict=False))
             parts.append(_facts(list(row.items())))
         else:
             parts.append(_table(columns, rows))
@@ -105,7 +105,8 @@ def _render_dict(data: dict[str, Any]) -> str:
         if k in skip or not _scalar(v) or v is None:
             continue
         if k.lower() in _CODE_KEYS and isinstance(v, str):
-            parts.append(f"{_label(k).upper() if k.lower() == 'sql' else _label(k)}: `{_fmt(' '.join(v.split()), 160)}`")
+            label = "SQL" if k.lower() == "sql" else _label(k)
+            parts.append(f"{label}: `{_fmt(' '.join(v.split()), 160)}`")
         elif len(str(v)) <= 120:
             parts.append(f"{_label(k)}: {_fmt(v)}")
     return "\n\n".join(p for p in parts if p)
@@ -161,7 +162,9 @@ def _table(columns: list[str] | None, rows: list[Any]) -> str:
     columns = columns[:MAX_COLUMNS]
     lines = ["| " + " | ".join(_label(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     for r in matrix[:MAX_ROWS]:
-        lines.append("| " + " | ".join(_fmt(v, 40) for v in (r + [None] * len(columns))[: len(columns)]) + " |")
+        lines.append(
+            "| " + " | ".join(_fmt(v, 40) for v in (r + [None] * len(columns))[: len(columns)]) + " |"
+        )
     if len(matrix) > MAX_ROWS:
         lines.append(f"\n… and {len(matrix) - MAX_ROWS} more rows ({len(matrix)} in total).")
     return "\n".join(lines)
@@ -228,11 +231,15 @@ def capabilities(tools: list[ToolSpec], limit: int = 6) -> str:
 def abstain(request: str, tools: list[ToolSpec]) -> str:
     """A refusal that names the tools and says what they can do instead."""
     if not tools:
-        return (f"I have no tools available, so I can't look up anything for “{_fmt(request, 120)}”, "
-                "and I only answer from tool results.")
+        return (
+            f"I have no tools available, so I can't look up anything for “{_fmt(request, 120)}”, "
+            "and I only answer from tool results."
+        )
     names = ", ".join(t.name for t in tools[:8]) + (", …" if len(tools) > 8 else "")
-    return (f"None of the available tools ({names}) can help with “{_fmt(request, 120)}”. "
-            f"I can help with: {capabilities(tools)}.")
+    return (
+        f"None of the available tools ({names}) can help with “{_fmt(request, 120)}”. "
+        f"I can help with: {capabilities(tools)}."
+    )
 
 
 def chat_reply(request: str, tools: list[ToolSpec]) -> str:

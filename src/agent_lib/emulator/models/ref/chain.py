@@ -77,6 +77,10 @@ def _lookup(name: str, kind: str, fields: list[tuple[str, Any]]) -> Any:
             return value
         if kind == "url" and have & {"url", "link", "href"}:
             return value
-        if kind in ("id", "username") and (want - {"id", "number", "no"}) & have and have & {"id", "number", "no", "name", "login", "username"}:
+        if (
+            kind in ("id", "username")
+            and (want - {"id", "number", "no"}) & have
+            and have & {"id", "number", "no", "name", "login", "username"}
+        ):
             return value
     return None

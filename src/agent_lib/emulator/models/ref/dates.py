@@ -15,8 +15,20 @@ from datetime import date, timedelta
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
-        ["jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
-         "aug august", "sep sept september", "oct october", "nov november", "dec december"]
+        [
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        ]
     )
     for m in names.split()
 }
@@ -27,12 +39,22 @@ _DAY_RE = "|".join(_WEEKDAYS)
 _PATTERNS: tuple[tuple[str, str], ...] = (
     ("iso", r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ](?P<hh>\d{1,2}):(?P<mm>\d{2}))?\b"),
     ("mdy", rf"\b(?P<mon>{_MONTH_RE})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,? (?P<y>\d{{4}}))?\b"),
-    ("dmy", rf"\b(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<mon>{_MONTH_RE})\b(?:,? (?P<y>\d{{4}}))?"),
+    (
+        "dmy",
+        rf"\b(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<mon>{_MONTH_RE})\b(?:,? (?P<y>\d{{4}}))?",
+    ),
     ("num", r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2,4}))?\b"),
-    ("rel", r"\b(?:the )?day after tomorrow\b|\btoday\b|\btonight\b|\btomorrow\b|\byesterday\b|\blast night\b"),
+    (
+        "rel",
+        r"\b(?:the )?day after tomorrow\b|\btoday\b|\btonight\b|\btomorrow\b|\byesterday\b|\blast night\b",
+    ),
     ("wkd", rf"\b(?:(?P<which>next|this|last|coming) )?(?P<wd>{_DAY_RE})\b"),
     ("week", r"\b(?P<which>next|this) (?P<unit>week|weekend)\b"),
-    ("shift", r"\bin (?P<n>\d+|a|one|two|three) (?P<unit>days?|weeks?)\b|\b(?P<n2>\d+|a|one|two|three) (?P<unit2>days?|weeks?) ago\b"),
+    (
+        "shift",
+        r"\bin (?P<n>\d+|a|one|two|three) (?P<unit>days?|weeks?)\b"
+        r"|\b(?P<n2>\d+|a|one|two|three) (?P<unit2>days?|weeks?) ago\b",
+    ),
 )
 _TIME = re.compile(
     r"\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s?(?P<ap>am|pm|a\.m\.|p\.m\.)"
@@ -70,7 +92,9 @@ def find_anchor(system_texts: list[str]) -> date | None:
         m = re.search(r"(?:today|current date|date|now)\D{0,40}?(\d{4})-(\d{2})-(\d{2})", text, re.I)
         if m:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        m = re.search(rf"(?:today|current date|date)\D{{0,40}}?({_MONTH_RE})\.? (\d{{1,2}}),? (\d{{4}})", text, re.I)
+        m = re.search(
+            rf"(?:today|current date|date)\D{{0,40}}?({_MONTH_RE})\.? (\d{{1,2}}),? (\d{{4}})", text, re.I
+        )
         if m:
             return date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
     return None

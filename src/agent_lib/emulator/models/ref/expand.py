@@ -18,7 +18,9 @@ _JOINER = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|&|as well as)\s+", re.I)
 MAX_VALUES = 5
 
 
-def expand(arguments: dict[str, Any], evidence: frozenset[str], kinds: dict[str, str], text: str) -> list[dict[str, Any]]:
+def expand(
+    arguments: dict[str, Any], evidence: frozenset[str], kinds: dict[str, str], text: str
+) -> list[dict[str, Any]]:
     """One argument set per coordinated value (the arguments themselves when there is no list)."""
     lists: dict[str, list[Any]] = {}
     for name in sorted(evidence):
@@ -46,7 +48,11 @@ def _following(value: Any, k: str, text: str, taken: list[Any]) -> list[Any]:
     pos = raw[1]
     out: list[Any] = []
     while len(out) < MAX_VALUES - 1:
-        unit = re.match(r"\s*([A-Za-z]+)(?=\s*(?:,|and\b|or\b|&))", text[pos:]) if k in ("integer", "number") else None
+        unit = (
+            re.match(r"\s*([A-Za-z]+)(?=\s*(?:,|and\b|or\b|&))", text[pos:])
+            if k in ("integer", "number")
+            else None
+        )
         if unit and unit.group(1).lower() not in ("and", "or"):
             pos += unit.end()  # "20 minutes and 15 minutes": the unit repeats after each number
         m = _JOINER.match(text[pos:])
@@ -54,8 +60,16 @@ def _following(value: Any, k: str, text: str, taken: list[Any]) -> list[Any]:
             break
         start = pos + m.end()
         nxt = _value_at(text, start, k)
-        if nxt is None or nxt[0] in taken or (k == "location" and places.is_place(str(nxt[0])) and "," in m.group(0)
-                                               and str(nxt[0]) in places.US_STATES):
+        if (
+            nxt is None
+            or nxt[0] in taken
+            or (
+                k == "location"
+                and places.is_place(str(nxt[0]))
+                and "," in m.group(0)
+                and str(nxt[0]) in places.US_STATES
+            )
+        ):
             break  # "(4, 5)" fills x and y; "Chicago, IL" is one place
         pos = nxt[1]
         if unit:
@@ -74,8 +88,15 @@ def _raw_form(value: Any, k: str, text: str) -> tuple[int, int] | None:
             if n.value == value:
                 return n.start, n.end
         return None
-    finders = {"currency": values.currencies, "language": values.languages, "ticker": values.tickers,
-               "coin": values.coins, "id": values.ids, "email": values.emails, "url": values.urls}
+    finders = {
+        "currency": values.currencies,
+        "language": values.languages,
+        "ticker": values.tickers,
+        "coin": values.coins,
+        "id": values.ids,
+        "email": values.emails,
+        "url": values.urls,
+    }
     if k in finders:
         for s in finders[k](text):
             if s.value == value:
@@ -91,8 +112,15 @@ def _value_at(text: str, start: int, k: str) -> tuple[Any, int] | None:
     if k in ("integer", "number"):
         n = next((n for n in values.numbers(rest) if n.start == 0 or rest[: n.start].strip() in "$€£¥"), None)
         return (n.value, start + n.end) if n else None
-    finders = {"currency": values.currencies, "language": values.languages, "ticker": values.tickers,
-               "coin": values.coins, "id": values.ids, "email": values.emails, "url": values.urls}
+    finders = {
+        "currency": values.currencies,
+        "language": values.languages,
+        "ticker": values.tickers,
+        "coin": values.coins,
+        "id": values.ids,
+        "email": values.emails,
+        "url": values.urls,
+    }
     if k in finders:
         s = next((s for s in finders[k](rest) if s.start <= 1), None)
         return (s.value, start + s.end) if s else None

@@ -53,7 +53,9 @@ def fill(tool: ToolSpec, text: str, history: tuple[str, ...] = (), anchor: date 
             for earlier in history:
                 offset = earlier.find(text) if text else -1
                 used = [(a + offset, b + offset) for a, b in found.used] if offset >= 0 else []
-                got = _fill_from(Found(earlier, anchor, found.tool_stems, used), {name: props[name]}, {name: k}, {name})
+                got = _fill_from(
+                    Found(earlier, anchor, found.tool_stems, used), {name: props[name]}, {name: k}, {name}
+                )
                 if name in got:
                     args[name] = got[name]
                     break
@@ -64,7 +66,9 @@ def fill(tool: ToolSpec, text: str, history: tuple[str, ...] = (), anchor: date 
     return Filled({n: args[n] for n in props if n in args}, evidence)
 
 
-def _fill_from(found: Found, props: dict[str, dict], pkinds: dict[str, str], required: set[str]) -> dict[str, Any]:
+def _fill_from(
+    found: Found, props: dict[str, dict], pkinds: dict[str, str], required: set[str]
+) -> dict[str, Any]:
     args: dict[str, Any] = {}
     text = found.text
     id_params = [n for n, k in pkinds.items() if k == "id"]
@@ -76,8 +80,12 @@ def _fill_from(found: Found, props: dict[str, dict], pkinds: dict[str, str], req
         schema, k = props[name], pkinds[name]
         pick: kinds.Pick | None = None
         if k == "id":
-            others = {values.id_shape(s.value) for o in props if o != name
-                      for s in values.ids(str(props[o].get("description", "")))}
+            others = {
+                values.id_shape(s.value)
+                for o in props
+                if o != name
+                for s in values.ids(str(props[o].get("description", "")))
+            }
             pick = kinds.fill_id(name, schema, found, len(id_params), others)
         elif k == "email":
             pick = kinds.fill_first(values.emails(text), found)
@@ -101,7 +109,8 @@ def _fill_from(found: Found, props: dict[str, dict], pkinds: dict[str, str], req
             pick = kinds.fill_directional(name, values.units(text), found, text)
         elif k == "coin":
             pick = kinds.fill_first(values.coins(text), found) or kinds.fill_first(
-                [t for t in values.tickers(text) if t.raw.isupper()], found)
+                [t for t in values.tickers(text) if t.raw.isupper()], found
+            )
         elif k == "ticker":
             pick = kinds.fill_first(values.tickers(text), found)
         elif k == "enum":
@@ -166,27 +175,50 @@ def _span_of(text: str, value: str) -> tuple[int, int] | None:
     return (i, i + len(value)) if i >= 0 else None
 
 
-def _assign_numbers(names: list[str], props: dict, pkinds: dict, required: set[str], found: Found) -> dict[str, Any]:
+def _assign_numbers(
+    names: list[str], props: dict, pkinds: dict, required: set[str], found: Found
+) -> dict[str, Any]:
     """Match numbers to numeric parameters by the words around them ("for 3 nights" -> nights)."""
     text = found.text
     nums = [n for n in found.numbers if found.free((n.start, n.end))]
     unit_spans = values.units(text)
     scores = []
     for name in names:
-        ptoks = {stem(t) for t in split_identifier(name).split()} | set(content_words(str(props[name].get("description", ""))))
+        ptoks = {stem(t) for t in split_identifier(name).split()} | set(
+            content_words(str(props[name].get("description", "")))
+        )
         ptoks -= {"numb", "valu"} if len(ptoks) > 2 else set()
         related = set().union(*(lexicon.related(t) for t in ptoks)) if ptoks else set()
         for n in nums:
             cs = _context(text, n)
             aff = len(ptoks & cs) + 0.6 * len(related & cs)
             money = n.raw[:1] in "$€£¥₹" or bool(values.currencies(text[n.end : n.end + 12]))
-            if money and ptoks & {"amount", "pric", "cost", "budget", "total", "fee", "pay", "money", "sum", "salary"}:
+            if money and ptoks & {
+                "amount",
+                "pric",
+                "cost",
+                "budget",
+                "total",
+                "fee",
+                "pay",
+                "money",
+                "sum",
+                "salary",
+            }:
                 aff += 1.5
             if "%" in n.raw and ptoks & {"percent", "percentag", "rat", "tip", "discount"}:
                 aff += 1.0
             if ("°" in n.raw or "degre" in cs) and ptoks & {"temperatur", "degre"}:
                 aff += 1.0
-            if any(0 <= u.start - n.end <= 12 for u in unit_spans) and ptoks & {"valu", "quantity", "amount", "distanc", "length", "weight", "measur"}:
+            if any(0 <= u.start - n.end <= 12 for u in unit_spans) and ptoks & {
+                "valu",
+                "quantity",
+                "amount",
+                "distanc",
+                "length",
+                "weight",
+                "measur",
+            }:
                 aff += 1.0
             if cs & _DURATIONS and ptoks & _DURATION_PARAMS:
                 aff += 1.0  # "for 20 minutes" -> duration
@@ -211,13 +243,17 @@ def _assign_numbers(names: list[str], props: dict, pkinds: dict, required: set[s
     return out
 
 
-_DURATIONS = frozenset(stem(w) for w in "night nights day days week weeks month months year years hour hours minute minutes".split())
+_DURATIONS = frozenset(
+    stem(w)
+    for w in "night nights day days week weeks month months year years hour hours minute minutes".split()
+)
 _DURATION_PARAMS = _DURATIONS | {stem(w) for w in "duration length period time long stay nights".split()}
 
 
 def _context(text: str, n: values.Span) -> set[str]:
     """Stems of the words next to a number, up to 3 before and 2 after, not across "and" or a
     comma: in "a height of 5 and a base of 10", "base" belongs to 10 only."""
+
     def clause(tokens: list[str]) -> list[str]:
         out = []
         for t in tokens:
@@ -239,14 +275,33 @@ def _bare(text: str, n: values.Span, others: set[str]) -> bool:
     return not following or (following[0] not in _DURATIONS and following[0] not in others)
 
 
-def _end_from_duration(args: dict[str, Any], props: dict, pkinds: dict, text: str, anchor: date | None) -> None:
+def _end_from_duration(
+    args: dict[str, Any], props: dict, pkinds: dict, text: str, anchor: date | None
+) -> None:
     """An end date from a start date and "for 3 nights" / "for two weeks"."""
-    start = next((args[n] for n in props if n in args and pkinds[n] in ("date", "datetime") and role(n) == "start"), None)
-    end = next((n for n in props if n not in args and pkinds[n] in ("date", "datetime") and role(n) == "end"), None)
-    m = re.search(r"\b(\d+|one|two|three|four|five|six|seven|ten|fourteen)\s+(nights?|days?|weeks?)\b", text, re.I)
+    start = next(
+        (args[n] for n in props if n in args and pkinds[n] in ("date", "datetime") and role(n) == "start"),
+        None,
+    )
+    end = next(
+        (n for n in props if n not in args and pkinds[n] in ("date", "datetime") and role(n) == "end"), None
+    )
+    m = re.search(
+        r"\b(\d+|one|two|three|four|five|six|seven|ten|fourteen)\s+(nights?|days?|weeks?)\b", text, re.I
+    )
     if not (start and end and m and isinstance(start, str) and re.match(r"\d{4}-\d{2}-\d{2}", start)):
         return
-    words_to_n = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "fourteen": 14}
+    words_to_n = {
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "ten": 10,
+        "fourteen": 14,
+    }
     n = int(m.group(1)) if m.group(1).isdigit() else words_to_n[m.group(1).lower()]
     days = n * (7 if m.group(2).lower().startswith("week") else 1)
     args[end] = (date.fromisoformat(start[:10]) + timedelta(days=days)).isoformat()
@@ -261,13 +316,29 @@ def _fill_array(name: str, schema: dict, found: Found) -> list | None:
     desc = (str(schema.get("description", "")) + " " + str(items.get("description", ""))).lower()
     toks = tokens(name)
     if items.get("enum"):
-        hits = [o for o in items["enum"] if re.search(rf"\b{re.escape(split_identifier(str(o)))}\b", found.text.lower())]
+        hits = [
+            o
+            for o in items["enum"]
+            if re.search(rf"\b{re.escape(split_identifier(str(o)))}\b", found.text.lower())
+        ]
         return hits or None
-    if "email" in desc or toks & {"attendees", "recipients", "emails", "cc", "bcc", "invitees", "participants"}:
+    if "email" in desc or toks & {
+        "attendees",
+        "recipients",
+        "emails",
+        "cc",
+        "bcc",
+        "invitees",
+        "participants",
+    }:
         return [e.value for e in values.emails(found.text)] or None
     if json_type(items) in ("integer", "number"):
         return [n.value for n in found.numbers if found.free((n.start, n.end))] or None
-    return slots.list_items(found.text) or [e.value for e in found.entities if found.free((e.start, e.end))] or None
+    return (
+        slots.list_items(found.text)
+        or [e.value for e in found.entities if found.free((e.start, e.end))]
+        or None
+    )
 
 
 def _query_text(name: str, found: Found) -> str:
@@ -290,8 +361,26 @@ def _query_text(name: str, found: Found) -> str:
 
 def _fallback(name: str, schema: dict, k: str, found: Found) -> Any:
     """A best guess for a required parameter the request did not fill (never for ids)."""
-    if k in ("id", "email", "url", "username", "origin", "destination", "date", "datetime", "time",
-             "currency", "language", "unit", "coin", "ticker", "integer", "number", "array", "object"):
+    if k in (
+        "id",
+        "email",
+        "url",
+        "username",
+        "origin",
+        "destination",
+        "date",
+        "datetime",
+        "time",
+        "currency",
+        "language",
+        "unit",
+        "coin",
+        "ticker",
+        "integer",
+        "number",
+        "array",
+        "object",
+    ):
         return schema.get("default")
     if k == "enum":
         return kinds.fill_enum(name, schema, found.text, True)
@@ -300,7 +389,9 @@ def _fallback(name: str, schema: dict, k: str, found: Found) -> Any:
     if k == "title":
         return slots.subject_text(found.text) or slots.strip_command(found.text)
     if k in ("location", "name", "word", "string"):
-        return slots.residual(found.text, set(found.tool_stems) | lexicon.GENERIC, found.used) or slots.strip_command(found.text)
+        return slots.residual(
+            found.text, set(found.tool_stems) | lexicon.GENERIC, found.used
+        ) or slots.strip_command(found.text)
     if k in QUERY_NAMES or k in ("query", "title", "body", "sql", "code", "expression"):
         return slots.strip_command(found.text)
     return None

@@ -23,7 +23,13 @@ from .text import split_identifier, stem, words
 CAPABILITIES: dict[str, tuple[frozenset[str], bool]] = {
     "cancel": (frozenset("cancel cancels cancellation void revoke abort".split()), False),
     "delete": (frozenset("delete deletes remove removes erase purge clear trash archive".split()), False),
-    "change": (frozenset("change changes update updates modify modifies edit edits amend rename reschedule move set reset".split()), False),
+    "change": (
+        frozenset(
+            "change changes update updates modify modifies edit edits amend rename reschedule move set "
+            "reset".split()
+        ),
+        False,
+    ),
     "turn": (frozenset("turn switch set toggle enable disable activate deactivate control".split()), False),
     "order": (frozenset("order buy purchase place checkout create submit".split()), True),
     "return": (frozenset("return returns refund refunds rma exchange".split()), False),
@@ -59,7 +65,10 @@ _POLITE = re.compile(
     r"i would like to|i need to|i have to|help me|go ahead and|let's|let me|just|ok|okay|hey|hi)\b[\s,]*)+",
     re.I,
 )
-_QUESTION = re.compile(r"^(?:what|what's|whats|when|where|who|whom|which|how|is|are|do|does|did|am|any|has|have|was|were)\b", re.I)
+_QUESTION = re.compile(
+    r"^(?:what|what's|whats|when|where|who|whom|which|how|is|are|do|does|did|am|any|has|have|was|were)\b",
+    re.I,
+)
 
 
 def main_verb(request: str) -> str:
@@ -73,7 +82,11 @@ def request_capability(request: str) -> str | None:
     """The capability family the request's main verb needs, if it is one that must be matched."""
     verb = main_verb(request)
     family = _REQUEST_VERBS.get(verb)
-    if family == "change" and re.search(r"^\W*(?:please\s+)?(?:change|update)\s+(?:me\b|my\s+(?:money|cash)|\d|[$€£¥])", _POLITE.sub("", request.strip()), re.I):
+    if family == "change" and re.search(
+        r"^\W*(?:please\s+)?(?:change|update)\s+(?:me\b|my\s+(?:money|cash)|\d|[$€£¥])",
+        _POLITE.sub("", request.strip()),
+        re.I,
+    ):
         return None  # "change 100 USD to EUR", "update me on ..."
     if family == "turn" and not re.search(r"\bturn\s+(?:\w+\s+){0,3}?(?:on|off)\b|\bswitch\b", request, re.I):
         return None  # "turn the heat up to 72" is a setting, not on/off
@@ -99,7 +112,12 @@ def request_polarity(request: str) -> str:
     """'read' for questions, 'write' for commands to create or send, '' when unclear."""
     text = _POLITE.sub("", request.strip())
     verb = main_verb(request)
-    if verb in WRITE_VERBS or re.match(r"^i(?:'d| would)? (?:want|need|like) to (?:take|book|send|create|add|submit|request|schedule|file|open)\b", request.strip(), re.I):
+    if verb in WRITE_VERBS or re.match(
+        r"^i(?:'d| would)? (?:want|need|like) to "
+        r"(?:take|book|send|create|add|submit|request|schedule|file|open)\b",
+        request.strip(),
+        re.I,
+    ):
         return "write"
     if _QUESTION.match(text) or verb in READ_VERBS:
         return "read"

@@ -132,7 +132,9 @@ def fill_directional(name: str, spans: list[values.Span], found: Found, text: st
         return None
 
     def after_to(s: values.Span) -> bool:
-        return bool(re.search(r"\b(?:to|in|into|for)\s+(?:\w+\s+)?$", text[max(0, s.start - 20) : s.start], re.I))
+        return bool(
+            re.search(r"\b(?:to|in|into|for)\s+(?:\w+\s+)?$", text[max(0, s.start - 20) : s.start], re.I)
+        )
 
     def after_from(s: values.Span) -> bool:
         return bool(re.search(r"\bfrom\s+(?:\w+\s+)?$", text[max(0, s.start - 20) : s.start], re.I))
@@ -151,7 +153,9 @@ def fill_directional(name: str, spans: list[values.Span], found: Found, text: st
             (s for s in free if not after_to(s)), None
         )
     else:
-        pick = next((s for s in free if with_amount(s)), None) or next((s for s in free if after_to(s)), free[0])
+        pick = next((s for s in free if with_amount(s)), None) or next(
+            (s for s in free if after_to(s)), free[0]
+        )
     if pick is None:
         return None
     return pick.value, (pick.start, pick.end) if len(pick.raw) > 1 else None  # "$" also belongs to the amount
@@ -190,8 +194,12 @@ def fill_enum(name: str, schema: dict, text: str, required: bool, topic: frozens
 
 def _price_level(options: list[str], text: str) -> str | None:
     t = text.lower()
-    levels = {1: r"\b(?:cheap|inexpensive|budget|affordable)\b", 2: r"\b(?:moderate|mid-range|reasonable)\b",
-              3: r"\b(?:expensive|upscale|nice|fancy)\b", 4: r"\b(?:luxury|high-end|michelin)\b"}
+    levels = {
+        1: r"\b(?:cheap|inexpensive|budget|affordable)\b",
+        2: r"\b(?:moderate|mid-range|reasonable)\b",
+        3: r"\b(?:expensive|upscale|nice|fancy)\b",
+        4: r"\b(?:luxury|high-end|michelin)\b",
+    }
     for level, pattern in levels.items():
         if re.search(pattern, t) and "$" * level in options:
             return "$" * level
@@ -207,7 +215,9 @@ def fill_boolean(name: str, text: str) -> bool | None:
         st = stem(t)
         if st in req:
             i = req.index(st)
-            negated = any(w in ("no", "not", "without", "don't", "dont", "never") for w in req[max(0, i - 2) : i])
+            negated = any(
+                w in ("no", "not", "without", "don't", "dont", "never") for w in req[max(0, i - 2) : i]
+            )
             return not negated
     return None
 
@@ -223,7 +233,11 @@ def fill_location(found: Found, avoid: frozenset[str] = frozenset()) -> Pick | N
     weekdays = {d.lower() for d in "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()}
     best: tuple[float, int, values.Span] | None = None
     for e in found.entities:
-        if not found.free((e.start, e.end)) or e.value.lower() in weekdays or e.value.lower() in lexicon.LANGUAGES:
+        if (
+            not found.free((e.start, e.end))
+            or e.value.lower() in weekdays
+            or e.value.lower() in lexicon.LANGUAGES
+        ):
             continue
         before = text[max(0, e.start - 12) : e.start]
         score = 1.0 + 3.0 * places.is_place(e.value)

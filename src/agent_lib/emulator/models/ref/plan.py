@@ -35,7 +35,9 @@ CHAT = re.compile(
     r"what can you do)\b[\s\w,'!.?]*$",
     re.I,
 )
-ELLIPTICAL = re.compile(r"^\s*(?:and|what about|how about|same for|also for|now|ok(?:ay)?,? (?:and|now)|and for|what if)\b", re.I)
+ELLIPTICAL = re.compile(
+    r"^\s*(?:and|what about|how about|same for|also for|now|ok(?:ay)?,? (?:and|now)|and for|what if)\b", re.I
+)
 QUESTION = re.compile(
     r"^\s*(?:who|what|when|where|which|why|how|is|are|does|do|did|can|could|will|was|were|has|have)\b|"
     r"\b(?:look up|lookup|search|find out|google|tell me about)\b",
@@ -49,7 +51,8 @@ CONTEXT = re.compile(
     re.I,
 )
 ELLIPSIS = re.compile(
-    r"^\s*(?:(?:and|or|also|then)\s+)?(?:in|for|at|to|from|on|with|about|near|what about|how about|same for|\d)\b",
+    r"^\s*(?:(?:and|or|also|then)\s+)?"
+    r"(?:in|for|at|to|from|on|with|about|near|what about|how about|same for|\d)\b",
     re.I,
 )
 NAMES_ONLY = re.compile(r"^\W*(?:[A-Z][\w'-]*|\d[\w.,]*)(?:\s+(?:[A-Z][\w'-]*|\d[\w.,]*)){0,3}\W*$")
@@ -82,10 +85,17 @@ def split_parts(text: str) -> list[str]:
         protected.append(m.group(0))
         return f"\x00{len(protected) - 1}\x00"
 
-    masked = re.sub(r"```.*?```|`[^`]*`|" + values.QUOTED.pattern + "|" + values.URL.pattern + "|" + values.EMAIL.pattern, hide, text, flags=re.S)
+    masked = re.sub(
+        r"```.*?```|`[^`]*`|" + values.QUOTED.pattern + "|" + values.URL.pattern + "|" + values.EMAIL.pattern,
+        hide,
+        text,
+        flags=re.S,
+    )
     parts = []
     for sentence in _SPLIT_SENTENCES.split(masked):
-        clauses = [sentence] if re.search(r"\brespectively\b", sentence, re.I) else _SPLIT_CLAUSES.split(sentence)
+        clauses = (
+            [sentence] if re.search(r"\brespectively\b", sentence, re.I) else _SPLIT_CLAUSES.split(sentence)
+        )
         for clause in clauses:
             clause = re.sub(r"^\s*(?:and|also|then)\b[\s,]*", "", clause, flags=re.I).strip()
             if clause:
@@ -93,7 +103,9 @@ def split_parts(text: str) -> list[str]:
     return parts or [text]
 
 
-def plan(text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor: date | None = None) -> list[Call]:
+def plan(
+    text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor: date | None = None
+) -> list[Call]:
     """The calls that serve `text` (empty when no tool fits)."""
     if not tools or not text.strip() or is_chat(text):
         return []
@@ -118,7 +130,7 @@ def plan(text: str, tools: list[ToolSpec], history: tuple[str, ...] = (), anchor
             prev[1].append(part)
         else:
             leading.append(part)
-    for i, (tool, parts) in enumerate(segments):
+    for i, (_, parts) in enumerate(segments):
         if len(parts) > 1:  # context joined a request: route the whole
             top = _top(score_tools(_joined(text, parts), tools))
             if top:
@@ -155,7 +167,9 @@ def plan_followup(
     for call in previous:
         filled = fill(call.tool, text, (), anchor)
         kinds = param_kinds(call.tool)
-        new = {k: v for k, v in filled.arguments.items() if k in filled.evidence and kinds[k] in DISTINGUISHING}
+        new = {
+            k: v for k, v in filled.arguments.items() if k in filled.evidence and kinds[k] in DISTINGUISHING
+        }
         if not new and not ELLIPTICAL.match(text):
             continue
         args = dict(call.arguments)

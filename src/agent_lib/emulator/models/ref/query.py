@@ -68,7 +68,9 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         hint("currency", 0.8)
     elif found and re.search(r"\d", text):
         hint("price", 0.3)
-    if values.languages(text) and re.search(r"\b(?:in|into|to|from)\s+(?:\w+\s+)?(?:" + "|".join(lexicon.LANGUAGES) + r")\b", text, re.I):
+    if values.languages(text) and re.search(
+        r"\b(?:in|into|to|from)\s+(?:\w+\s+)?(?:" + "|".join(lexicon.LANGUAGES) + r")\b", text, re.I
+    ):
         hint("language", 0.8)
     if len(values.units(text)) >= 2:
         hint("measurement", 0.6)
@@ -79,7 +81,9 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         hint("ticker", 0.8)
     if re.search(r"\d\s*(?:°|degrees?\b)", text, re.I):
         hint("temperature", 0.8)
-    if re.search(_CUISINES, text, re.I) and not re.search(r"\b(?:in|into)\s+(?:" + _CUISINES_RAW + r")\b", text, re.I):
+    if re.search(_CUISINES, text, re.I) and not re.search(
+        r"\b(?:in|into)\s+(?:" + _CUISINES_RAW + r")\b", text, re.I
+    ):
         hint("cuisine", 0.8)
     origin, destination = slots.route(text)
     if origin and destination and not values.currencies(text) and not values.units(text):
@@ -106,7 +110,12 @@ _CUISINES = r"\b(?:" + _CUISINES_RAW + r")\b"
 def _looks_like_math(text: str) -> bool:
     if re.search(r"\bsplit\b.*\b(?:between|among)\s+(?:\d+|two|three|four|five|six)\b", text, re.I):
         return True
-    if re.search(r"\d\s*[-+*/x^]\s*\(?\d|\bsquare root\b|\bsqrt\b|\d\s*%\s*(?:of|on|off|tip)\b|\bsquared\b|\bfactorial\b", text, re.I):
+    if re.search(
+        r"\d\s*[-+*/x^]\s*\(?\d|\bsquare root\b|\bsqrt\b|\d\s*%\s*(?:of|on|off|tip)\b"
+        r"|\bsquared\b|\bfactorial\b",
+        text,
+        re.I,
+    ):
         return True
     return bool(re.search(r"\d+\s+(?:times|plus|minus|divided by|multiplied by)\s+\d", text, re.I))
 

@@ -91,7 +91,9 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
         "name": _doc_words(split_identifier(segments[-1])),
         "prefix": _doc_words(" ".join(split_identifier(s) for s in segments[:-1])),
         "description": _doc_words(description),
-        "param": [], "param_doc": [], "enum": [],
+        "param": [],
+        "param_doc": [],
+        "enum": [],
     }
     shapes = {values.id_shape(s.value) for s in values.ids(description)}
     for pname, schema in properties(spec).items():
@@ -109,7 +111,9 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
             if field in ("name", "prefix", "description"):
                 head[s] = head.get(s, 0.0) + FIELD_WEIGHTS[field]
     purpose = set(head)
-    catch_all = bool(purpose & {"web", "internet", "onlin", "googl"}) and bool(purpose & {"search", "lookup", "find", "googl"})
+    catch_all = bool(purpose & {"web", "internet", "onlin", "googl"}) and bool(
+        purpose & {"search", "lookup", "find", "googl"}
+    )
     raw = {w for w in words(" ".join([split_identifier(name), description, params_json])) if w.isalpha()}
     names = frozenset(fields["name"]) | frozenset(fields["prefix"])
     leading = split_identifier(segments[-1]).split()[:1]

@@ -32,8 +32,16 @@ def json_type(schema: dict[str, Any]) -> str:
     if isinstance(t, list):
         t = next((x for x in t if x != "null"), "string")
     return {
-        "dict": "object", "float": "number", "double": "number", "int": "integer", "long": "integer",
-        "bool": "boolean", "list": "array", "tuple": "array", "str": "string", "any": "string",
+        "dict": "object",
+        "float": "number",
+        "double": "number",
+        "int": "integer",
+        "long": "integer",
+        "bool": "boolean",
+        "list": "array",
+        "tuple": "array",
+        "str": "string",
+        "any": "string",
     }.get(str(t), str(t))
 
 
@@ -82,19 +90,29 @@ def kind(name: str, schema: dict[str, Any], tool_hint: str = "") -> str:
         return "array"
     if typ == "object":
         return "object"
-    if fmt == "email" or toks & {"email", "emails", "recipient", "cc", "bcc"} or (toks & {"to", "sender"} and "email" in desc):
+    if (
+        fmt == "email"
+        or toks & {"email", "emails", "recipient", "cc", "bcc"}
+        or (toks & {"to", "sender"} and "email" in desc)
+    ):
         return "email"
     if fmt in ("uri", "url") or toks & {"url", "link", "website", "uri", "href"} or "url" in desc.split():
         return "url"
     if "sql" in toks or (toks & {"statement", "query"} and ("sql" in desc or "select" in desc)):
         return "sql"
-    if toks & {"currency", "currencies"} or (("currency" in desc) and not toks & {"amount", "value", "price"}):
+    if toks & {"currency", "currencies"} or (
+        ("currency" in desc) and not toks & {"amount", "value", "price"}
+    ):
         return "currency"
     if toks & {"language", "lang", "locale"} or ("language" in desc and "programming" not in desc):
         return "language"
     if fmt in ("date", "date-time", "time") or toks & {"date", "day", "deadline", "due", "dob", "birthday"}:
-        return {"date-time": "datetime", "time": "time"}.get(fmt, "date" if "time" not in toks else "datetime")
-    if toks & {"time", "datetime", "when", "at", "start", "end", "checkin", "checkout"} and ("date" in desc or "time" in desc or "when" in desc):
+        return {"date-time": "datetime", "time": "time"}.get(
+            fmt, "date" if "time" not in toks else "datetime"
+        )
+    if toks & {"time", "datetime", "when", "at", "start", "end", "checkin", "checkout"} and (
+        "date" in desc or "time" in desc or "when" in desc
+    ):
         return "datetime"
     if toks & {"check"} and toks & {"in", "out"}:
         return "date"
@@ -114,17 +132,56 @@ def kind(name: str, schema: dict[str, Any], tool_hint: str = "") -> str:
         return "origin"
     if toks & {"destination", "dest", "dropoff", "arrival", "to"}:
         return "destination"
-    if toks & {"location", "loc", "city", "place", "near", "address", "town", "country", "region", "area", "where", "venue", "neighborhood", "neighbourhood", "state"}:
+    if toks & {
+        "location",
+        "loc",
+        "city",
+        "place",
+        "near",
+        "address",
+        "town",
+        "country",
+        "region",
+        "area",
+        "where",
+        "venue",
+        "neighborhood",
+        "neighbourhood",
+        "state",
+    }:
         return "location"
     if _is_id(name, toks, desc):
         return "id"
     if toks & {"expression", "formula", "equation", "expr", "math"}:
         return "expression"
-    if toks & {"title", "subject", "headline", "summary", "name"} and toks & {"title", "subject", "headline", "summary", "event", "meeting"}:
+    if toks & {"title", "subject", "headline", "summary", "name"} and toks & {
+        "title",
+        "subject",
+        "headline",
+        "summary",
+        "event",
+        "meeting",
+    }:
         return "title"
     if toks & {"body", "note", "notes", "comment", "details", "description", "reason", "remark"}:
         return "body"
-    if toks & {"name", "employee", "person", "contact", "customer", "assignee", "owner", "author", "artist", "attendee", "company", "organization", "player", "team", "league"}:
+    if toks & {
+        "name",
+        "employee",
+        "person",
+        "contact",
+        "customer",
+        "assignee",
+        "owner",
+        "author",
+        "artist",
+        "attendee",
+        "company",
+        "organization",
+        "player",
+        "team",
+        "league",
+    }:
         return "name"
     if toks & QUERY_NAMES or name.lower() in QUERY_NAMES:
         return "query"
@@ -134,7 +191,10 @@ def kind(name: str, schema: dict[str, Any], tool_hint: str = "") -> str:
 
 
 def _is_code(name: str, toks: set[str], desc: str) -> bool:
-    if name.lower() in ("code", "source_code", "script", "snippet", "program") or toks & {"script", "snippet"}:
+    if name.lower() in ("code", "source_code", "script", "snippet", "program") or toks & {
+        "script",
+        "snippet",
+    }:
         return True
     return "code" in toks and not toks & _NOT_ID and any(w in desc for w in ("python", "source", "program"))
 
@@ -142,10 +202,18 @@ def _is_code(name: str, toks: set[str], desc: str) -> bool:
 def _is_id(name: str, toks: set[str], desc: str) -> bool:
     if toks & _NOT_ID or toks & {"name", "title"}:
         return False
-    if (toks & _ID_SUFFIXES and len(toks) > 1) or name.lower() in ("id", "sku", "ref") or toks & {"tracking", "invoice"}:
+    if (
+        (toks & _ID_SUFFIXES and len(toks) > 1)
+        or name.lower() in ("id", "sku", "ref")
+        or toks & {"tracking", "invoice"}
+    ):
         return True
     head = desc[:60]
-    return bool(head) and any(w in head for w in (" id", "id ", "identifier", " code", "code ", "number")) and "name" not in head
+    return (
+        bool(head)
+        and any(w in head for w in (" id", "id ", "identifier", " code", "code ", "number"))
+        and "name" not in head
+    )
 
 
 def id_like(name: str, schema: dict[str, Any]) -> bool:

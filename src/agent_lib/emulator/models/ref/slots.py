@@ -34,8 +34,10 @@ def route(text: str) -> tuple[str | None, str | None]:
         rf"\bfrom\s+{a}\s+(?:to|into|towards|->|→)\s+{b}{_BOUNDARY}",
         rf"\b(?:to|towards)\s+{b}\s+from\s+{a}{_BOUNDARY}",
         rf"\bbetween\s+{a}\s+and\s+{b}{_BOUNDARY}",
-        rf"\b(?P<a>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)\s+(?:to|->|→)\s+(?P<b>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)",
-        rf"\b(?:fly|flights?|drive|route|ride|cab|taxi|directions)\s+(?P<a>[a-z][\w'-]*)\s+to\s+(?P<b>[a-z][\w'-]*)\b",
+        r"\b(?P<a>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)\s+(?:to|->|→)\s+"
+        r"(?P<b>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)",
+        r"\b(?:fly|flights?|drive|route|ride|cab|taxi|directions)\s+(?P<a>[a-z][\w'-]*)\s+to\s+"
+        r"(?P<b>[a-z][\w'-]*)\b",
     ):
         m = re.search(pattern, text)
         if m:
@@ -55,7 +57,11 @@ def _clean_place(phrase: str | None) -> str | None:
 
 
 def username(text: str) -> str | None:
-    m = re.search(r"\b(?:login|username|user\s*name|user\s*id|userid|handle|user)\s*(?:is|:|=)?\s*([\w.@+-]+)", text, re.I)
+    m = re.search(
+        r"\b(?:login|username|user\s*name|user\s*id|userid|handle|user)\s*(?:is|:|=)?\s*([\w.@+-]+)",
+        text,
+        re.I,
+    )
     if m and m.group(1).lower() not in STOP_WORDS:
         return m.group(1).rstrip(".,")
     m = re.search(r"\bfor\s+([a-z][\w.+-]*\d*|[\w.+-]+@[\w.-]+)\s*[.?!]?$", text.strip(), re.I)
@@ -66,7 +72,10 @@ def username(text: str) -> str | None:
 
 def title(text: str) -> str | None:
     m = re.search(
-        r"\b(?:called|titled|named|title[d]?\s*:?|subject(?:\s+line)?\s*:?)\s+['\"“]?(.+?)['\"”]?" + _BOUNDARY, text, re.I
+        r"\b(?:called|titled|named|title[d]?\s*:?|subject(?:\s+line)?\s*:?)\s+['\"“]?(.+?)['\"”]?"
+        + _BOUNDARY,
+        text,
+        re.I,
     )
     return m.group(1).strip() if m else None
 
@@ -91,7 +100,11 @@ def subject_text(text: str) -> str | None:
     m = re.search(r"\bsay\s+(.+?)\s+(?:in|into)\s+\w+\s*[?.!]*$", text, re.I)
     if m:
         return m.group(1).strip(" '\"")
-    m = re.search(r"\b(?:remind(?:er)?\s+(?:me\s+)?(?:to|about)|forget\s+to|remember\s+to|reminder\s+to)\s+(.+)$", text, re.I)
+    m = re.search(
+        r"\b(?:remind(?:er)?\s+(?:me\s+)?(?:to|about)|forget\s+to|remember\s+to|reminder\s+to)\s+(.+)$",
+        text,
+        re.I,
+    )
     if m:
         return m.group(1).strip(" .?!")
     m = re.search(r"\b(?:reminder|remind me)\b.*?\bto\s+(.+)$", text, re.I)
@@ -110,7 +123,12 @@ def strip_command(text: str, *, search: bool = False) -> str:
 
 def list_items(text: str) -> list[str]:
     """Items of an enumeration: "with chicken, rice and broccoli" -> [chicken, rice, broccoli]."""
-    m = re.search(r"\b(?:with|using|have|got|of|includ\w*)\s+((?:[\w' -]+,\s*)+[\w' -]+?\s+(?:and|or)\s+[\w' -]+?)(?=[?.!]|$)", text, re.I)
+    m = re.search(
+        r"\b(?:with|using|have|got|of|includ\w*)\s+"
+        r"((?:[\w' -]+,\s*)+[\w' -]+?\s+(?:and|or)\s+[\w' -]+?)(?=[?.!]|$)",
+        text,
+        re.I,
+    )
     if not m:
         m = re.search(r"\b(?:with|using)\s+([\w' -]+?\s+(?:and|or)\s+[\w' -]+?)(?=[?.!,]|$)", text, re.I)
     if not m:
@@ -127,7 +145,9 @@ def residual(text: str, known_stems: set[str], used: list[tuple[int, int]]) -> s
         w = m.group(0)
         lw = w.lower().strip("'")
         is_free = (
-            w[0].isalpha() and lw not in STOP_WORDS and stem(lw) not in known_stems
+            w[0].isalpha()
+            and lw not in STOP_WORDS
+            and stem(lw) not in known_stems
             and not any(a <= m.start() < b for a, b in used)
         )
         if is_free:

@@ -21,8 +21,10 @@ STOP_WORDS = frozenset(
     should will shall may might must just also please pls plz any some all there here not no yes
     let like want wanna need needs gonna get got gets tell give show know much many more most other
     such only own same again now right well ok okay hey hi hello thanks thank kindly whether yet
-    still really actually maybe lot bit one ones between among each every last next previous ago recent recently current currently latest today tonight s t d ll m re ve don doesn didn isn aren wasn
-    weren won't can't i'm i'd i've you're we're they're let's it's that's what's there's where's who's how's e g eg ie etc via per each every""".split()
+    still really actually maybe lot bit one ones between among each every last next previous ago
+    recent recently current currently latest today tonight s t d ll m re ve don doesn didn isn aren
+    wasn weren won't can't i'm i'd i've you're we're they're let's it's that's what's there's where's
+    who's how's e g eg ie etc via per""".split()
 )
 
 # Words that appear in almost every tool definition and say nothing about what the tool is for.
@@ -68,27 +70,75 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bpto\b", "pto vacation"),
     (r"\bgoogle\b(?! (?:stock|shares?|docs?|drive|sheets?|calendar|maps?))", "google websearch"),
     (r"\bhow far\b", "distance"),
-    (r"\b(?:does ?n[o']?t|do ?n[o']?t|is ?n[o']?t|wo ?n[o']?t|not|stopped|can ?n[o']?t|cannot|unable to|keeps? failing to)"
-     r" (?:work|working|connect|connecting|load|loading|open|opening|start|starting|print|printing|turn on|login|sync)\w*\b",
-     "broken"),
+    (
+        r"\b(?:does ?n[o']?t|do ?n[o']?t|is ?n[o']?t|wo ?n[o']?t|not|stopped|can ?n[o']?t|cannot|unable to"
+        r"|keeps? failing to) (?:work|working|connect|connecting|load|loading|open|opening|start|starting"
+        r"|print|printing|turn on|login|sync)\w*\b",
+        "broken",
+    ),
 )
 
 _IRREGULAR = {
-    "children": "child", "people": "person", "men": "man", "women": "woman", "flew": "fly",
-    "went": "go", "bought": "buy", "sold": "sell", "spent": "spend", "paid": "pay", "sent": "send",
-    "ran": "run", "won": "win", "took": "take", "left": "left", "feet": "foot", "teeth": "tooth",
-    "ate": "eat", "gave": "give", "made": "make", "wrote": "write", "found": "find", "brought": "bring",
-    "news": "news", "status": "status", "analysis": "analysis", "bus": "bus", "gas": "gas",
-    "location": "location", "locations": "location", "marketing": "marketing", "accounting": "accounting",
-    "engineering": "engineering", "training": "training", "evening": "evening", "morning": "morning",
-    "string": "string", "building": "building", "wedding": "wedding", "clothing": "clothing",
-    "nothing": "nothing", "something": "something", "anything": "anything", "everything": "everything",
-    "thing": "thing", "things": "thing", "during": "during", "spring": "spring", "bring": "bring", "this": "this", "its": "its", "has": "has", "was": "was", "does": "does", "series": "series",
+    "children": "child",
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "flew": "fly",
+    "went": "go",
+    "bought": "buy",
+    "sold": "sell",
+    "spent": "spend",
+    "paid": "pay",
+    "sent": "send",
+    "ran": "run",
+    "won": "win",
+    "took": "take",
+    "left": "left",
+    "feet": "foot",
+    "teeth": "tooth",
+    "ate": "eat",
+    "gave": "give",
+    "made": "make",
+    "wrote": "write",
+    "found": "find",
+    "brought": "bring",
+    "news": "news",
+    "status": "status",
+    "analysis": "analysis",
+    "bus": "bus",
+    "gas": "gas",
+    "location": "location",
+    "locations": "location",
+    "marketing": "marketing",
+    "accounting": "accounting",
+    "engineering": "engineering",
+    "training": "training",
+    "evening": "evening",
+    "morning": "morning",
+    "string": "string",
+    "building": "building",
+    "wedding": "wedding",
+    "clothing": "clothing",
+    "nothing": "nothing",
+    "something": "something",
+    "anything": "anything",
+    "everything": "everything",
+    "thing": "thing",
+    "things": "thing",
+    "during": "during",
+    "spring": "spring",
+    "bring": "bring",
+    "this": "this",
+    "its": "its",
+    "has": "has",
+    "was": "was",
+    "does": "does",
+    "series": "series",
 }
 
 _CAMEL_1 = re.compile(r"([a-z0-9])([A-Z])")
 _CAMEL_2 = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_WORD = re.compile(r"[a-z][a-z0-9']*|[0-9]+(?:\.[0-9]+)?")
+_WORD = re.compile(r"[^\W\d_](?:[^\W_]|')*|[0-9]+(?:\.[0-9]+)?")  # letters in any script: "zürich", "café"
 _VOWEL = re.compile(r"[aeiouy]")
 
 
@@ -119,13 +169,26 @@ def stem(word: str) -> str:
         return _IRREGULAR[w]
     if w.endswith("'s"):
         w = w[:-2]
-    if len(w) <= 3 or not w.isalpha():
+    if len(w) <= 3 or not w.isalpha() or not w.isascii():
         return w
     for suffix, repl, min_left in (
-        ("ies", "y", 2), ("ied", "y", 2), ("sses", "ss", 2), ("ations", "at", 3), ("ation", "at", 3),
-        ("ators", "at", 3), ("ator", "at", 3),
-        ("ments", "", 4), ("ment", "", 4), ("ness", "", 3), ("ings", "", 3), ("ing", "", 3),
-        ("edly", "", 3), ("ly", "", 4), ("ed", "", 3), ("ers", "", 4), ("er", "", 4),
+        ("ies", "y", 2),
+        ("ied", "y", 2),
+        ("sses", "ss", 2),
+        ("ations", "at", 3),
+        ("ation", "at", 3),
+        ("ators", "at", 3),
+        ("ator", "at", 3),
+        ("ments", "", 4),
+        ("ment", "", 4),
+        ("ness", "", 3),
+        ("ings", "", 3),
+        ("ing", "", 3),
+        ("edly", "", 3),
+        ("ly", "", 4),
+        ("ed", "", 3),
+        ("ers", "", 4),
+        ("er", "", 4),
     ):
         if w.endswith(suffix) and len(w) - len(suffix) >= min_left:
             base = w[: len(w) - len(suffix)] + repl

@@ -37,14 +37,32 @@ _NUMBER = re.compile(
     r"\s?(?P<pct>%)?(?P<deg>°\s?[CF]?)?"
 )
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
-    "fifty": 50, "hundred": 100, "dozen": 12, "couple": 2,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "fifty": 50,
+    "hundred": 100,
+    "dozen": 12,
+    "couple": 2,
 }
 _CODE_FENCE = re.compile(r"```(?:[a-zA-Z]+\n)?(.*?)```", re.S)
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _SQL = re.compile(r"\b(?:SELECT|WITH)\b.+", re.I | re.S)
-_CAPITALIZED = re.compile(r"\b(?:[A-Z][\w&'.-]*|[A-Z]{2,})(?:\s+(?:of|de|la|the|del|von|van|&)?\s*[A-Z][\w&'.-]*)*")
+_CAPITALIZED = re.compile(
+    r"\b(?:[A-Z][\w&'.-]*|[A-Z]{2,})(?:\s+(?:of|de|la|the|del|von|van|&)?\s*[A-Z][\w&'.-]*)*"
+)
 _NOT_ENTITIES = frozenset(
     """i i'm i'd i'll i've can could would should what what's whats where when who whom which how
     why is are do does did please hi hello hey thanks thank the a an and or but also then any is it
@@ -134,7 +152,9 @@ def currencies(text: str) -> list[Span]:
     for sym, code in CURRENCY_SYMBOLS.items():
         for m in re.finditer(re.escape(sym), text):
             out.append(Span(code, m.start(), m.end(), sym))
-    for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?) (dollars?|pounds?|francs?|krone|kroner|yen|pesos?|rupees?)\b", lowered):
+    for m in re.finditer(
+        r"\b([a-z]+(?: [a-z]+)?) (dollars?|pounds?|francs?|krone|kroner|yen|pesos?|rupees?)\b", lowered
+    ):
         if m.group(1) in QUALIFIED_CURRENCIES or m.group(1).split()[-1] in QUALIFIED_CURRENCIES:
             qual = m.group(1) if m.group(1) in QUALIFIED_CURRENCIES else m.group(1).split()[-1]
             start = m.start() + m.group(0).rfind(qual)
@@ -144,7 +164,12 @@ def currencies(text: str) -> list[Span]:
         code = CURRENCY_NAMES.get(word.lower())
         if not code or any(s.start <= m.start() < s.end for s in out):
             continue
-        if len(word) == 3 and word.lower() == code.lower() and not word.isupper() and word.lower() in ("try",):
+        if (
+            len(word) == 3
+            and word.lower() == code.lower()
+            and not word.isupper()
+            and word.lower() in ("try",)
+        ):
             continue
         out.append(Span(code, m.start(), m.end(), word))
     return sorted(out, key=lambda s: s.start)
@@ -163,7 +188,9 @@ def units(text: str) -> list[Span]:
         word = (m.group(1) or "").lower()
         if m.group(2):
             out.append(Span(m.group(2), m.start(), m.end(), m.group(0)))
-        elif word in UNITS and (len(word) > 2 or _after_number(text, m.start()) or _after_to(text, m.start())):
+        elif word in UNITS and (
+            len(word) > 2 or _after_number(text, m.start()) or _after_to(text, m.start())
+        ):
             out.append(Span(UNITS[word], m.start(), m.end(), m.group(0)))
     return out
 
@@ -183,7 +210,35 @@ def tickers(text: str) -> list[Span]:
         word = m.group(0)
         if word.lower() in TICKERS:
             out.append(Span(TICKERS[word.lower()], m.start(), m.end(), word))
-        elif word.isupper() and 1 < len(word) <= 5 and word.lower() not in CURRENCY_NAMES and word not in ("I", "OK", "CEO", "USA", "UK", "EU", "IT", "HR", "PTO", "CRM", "SQL", "AM", "PM", "ETA", "API", "FAQ", "VPN", "NDA", "PDF", "IPO", "ETF"):
+        elif (
+            word.isupper()
+            and 1 < len(word) <= 5
+            and word.lower() not in CURRENCY_NAMES
+            and word
+            not in (
+                "I",
+                "OK",
+                "CEO",
+                "USA",
+                "UK",
+                "EU",
+                "IT",
+                "HR",
+                "PTO",
+                "CRM",
+                "SQL",
+                "AM",
+                "PM",
+                "ETA",
+                "API",
+                "FAQ",
+                "VPN",
+                "NDA",
+                "PDF",
+                "IPO",
+                "ETF",
+            )
+        ):
             out.append(Span(word, m.start(), m.end(), word))
     return out
 
