@@ -190,38 +190,7 @@ def _assign_numbers(
         ptoks -= {"numb", "valu"} if len(ptoks) > 2 else set()
         related = set().union(*(lexicon.related(t) for t in ptoks)) if ptoks else set()
         for n in nums:
-            cs = _context(text, n)
-            aff = len(ptoks & cs) + 0.6 * len(related & cs)
-            money = n.raw[:1] in "$€£¥₹" or bool(values.currencies(text[n.end : n.end + 12]))
-            if money and ptoks & {
-                "amount",
-                "pric",
-                "cost",
-                "budget",
-                "total",
-                "fee",
-                "pay",
-                "money",
-                "sum",
-                "salary",
-            }:
-                aff += 1.5
-            if "%" in n.raw and ptoks & {"percent", "percentag", "rat", "tip", "discount"}:
-                aff += 1.0
-            if ("°" in n.raw or "degre" in cs) and ptoks & {"temperatur", "degre"}:
-                aff += 1.0
-            if any(0 <= u.start - n.end <= 12 for u in unit_spans) and ptoks & {
-                "valu",
-                "quantity",
-                "amount",
-                "distanc",
-                "length",
-                "weight",
-                "measur",
-            }:
-                aff += 1.0
-            if cs & _DURATIONS and ptoks & _DURATION_PARAMS:
-                aff += 1.0  # "for 20 minutes" -> duration
+            aff = _affinity(ptoks, related, n, _context(text, n), text, unit_spans)
             if pkinds[name] == "integer" and not float(n.value).is_integer():
                 aff -= 1.0
             scores.append((aff, -n.start, name, n))
@@ -248,6 +217,31 @@ _DURATIONS = frozenset(
     for w in "night nights day days week weeks month months year years hour hours minute minutes".split()
 )
 _DURATION_PARAMS = _DURATIONS | {stem(w) for w in "duration length period time long stay nights".split()}
+
+
+_MONEY_PARAMS = frozenset("amount pric cost budget fee pay money salary".split())
+_MEASURE_PARAMS = frozenset("valu quantity amount distanc length weight measur".split())
+
+
+def _affinity(
+    ptoks: set[str], related: set[str], n: values.Span, cs: set[str], text: str, unit_spans: list[values.Span]
+) -> float:
+    """How well a number fits a parameter: shared words around it, and what is attached to it
+    (a currency for amounts, a unit for measures, "%" for rates, a duration for durations)."""
+    aff = len(ptoks & cs) + 0.6 * len(related & cs)
+    money = n.raw[:1] in "$€£¥₹" or bool(values.currencies(text[n.end : n.end + 12]))
+    if ptoks & _MONEY_PARAMS:
+        aff += 1.5 if money else -0.5  # "for 3 nights" is not a price
+    if "%" in n.raw and ptoks & {"percent", "percentag", "rat", "tip", "discount"}:
+        aff += 1.0
+    if ("°" in n.raw or "degre" in cs) and ptoks & {"temperatur", "degre"}:
+        aff += 1.0
+    if any(0 <= u.start - n.end <= 12 for u in unit_spans) and ptoks & _MEASURE_PARAMS:
+        aff += 1.0
+    if cs & _DURATIONS:
+        is_duration = ptoks & _DURATION_PARAMS and not ptoks & _MONEY_PARAMS  # not a "price per night"
+        aff += 1.0 if is_duration else -1.0  # "for 20 minutes" -> duration, only
+    return aff
 
 
 def _context(text: str, n: values.Span) -> set[str]:

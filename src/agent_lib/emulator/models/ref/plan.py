@@ -47,7 +47,8 @@ CONTEXT = re.compile(
     r"^\s*(?:it|it's|its|my|our|the|this|that|these|those|i'm|i am|i've|i have|i was|i had|we|we're|"
     r"he|she|they|there|his|her|their)\b(?![^?]*\?)(?!.*\b(?:please|can you|could you)\b)"
     r"(?=.*\b(?:is|are|was|were|has|have|had|got|keeps|kept|did|does|seems|looks|came|went|broke|\w+ed|"
-    r"\w+n't)\b)",
+    r"\w+n't)\b)"
+    r"|^\s*(?:i'm|i am|we're|we are)\s+(?!looking|trying|hoping|wondering|searching)\w+ing\b(?![^?]*\?)",
     re.I,
 )
 ELLIPSIS = re.compile(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import dates, lexicon, slots, values
-from .text import STOP_WORDS, dice, edit_distance, stem, trigrams, words
+from .text import STOP_WORDS, content_words, dice, edit_distance, stem, trigrams, words
 
 TYPO_FACTOR = 0.6
 MODIFIER_FACTOR = 0.8
@@ -38,6 +38,8 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
     """
     terms: dict[str, float] = {}
     seen_head = modifier = False
+    original = text
+    text, dotted = _identifiers(text)
     for w in words(text):
         if w in _MODIFIER_PREPS and seen_head:
             modifier = True
@@ -52,9 +54,16 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         s = stem(w)
         terms[s] = max(terms.get(s, 0.0), prior * (0.5 if s in lexicon.GENERIC else 1.0))
 
+    text = original  # hints read the values the words skipped
+
     def hint(word: str, weight: float) -> None:
         key = stem(word)
         terms[key] = max(terms.get(key, 0.0), weight)
+
+    for ident in dotted:  # "sales.orders" names a table, "q3_report.pdf" a file: weak words, strong hint
+        for w in content_words(ident.replace(".", " ").replace("_", " ")):
+            hint(w, 0.5)
+        hint("file" if ident.rsplit(".", 1)[-1].lower() in _FILE_EXTENSIONS else "table", 0.6)
 
     if values.emails(text):
         hint("email", 0.5)
@@ -105,6 +114,21 @@ _CUISINES_RAW = (
     "turkish|ethiopian|moroccan|german|american|mediterranean|caribbean|peruvian|sushi|tapas|bbq"
 )
 _CUISINES = r"\b(?:" + _CUISINES_RAW + r")\b"
+
+
+_FILE_EXTENSIONS = frozenset("pdf csv xlsx xls docx doc txt json py md png jpg jpeg pptx zip html yaml yml".split())
+_IDENTIFIER = re.compile(r"(?<![\w@/.])[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+(?![\w@/])")
+
+
+def _identifiers(text: str) -> tuple[str, list[str]]:
+    """Dotted names (tables, files) cut out of the text, which is then read without them (and
+    without email addresses; URLs keep their words: "news.site/article/123" says "article")."""
+    text = values.EMAIL.sub(" ", text)  # an address is a value, not words about the request
+    masked = values.URL.sub(" ", text)
+    found = [m.group(0) for m in _IDENTIFIER.finditer(masked) if not m.group(0).lower().startswith(("e.g", "i.e"))]
+    for ident in found:
+        text = text.replace(ident, " ")
+    return text, found
 
 
 def _looks_like_math(text: str) -> bool:
