@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..catalog.sqltext import unquote_literal
 from ..core.errors import ApiError, bad_request
 from ..core.identity import Principal
 from ..core.state import EmulatorState
@@ -117,19 +118,9 @@ def input_schema(function: dict[str, Any]) -> dict[str, Any]:
 
 def _sql_literal(text: str) -> Any:
     """A parameter default as JSON when it is a plain literal ('USD', 10, 0.5, true); else None."""
-    t = str(text).strip()
-    if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":
-        return t[1:-1]
-    if t.upper() in ("TRUE", "FALSE"):
-        return t.upper() == "TRUE"
-    try:
-        return int(t)
-    except ValueError:
-        pass
-    try:
-        return float(t)
-    except ValueError:
-        return None
+    value = unquote_literal(str(text))
+    plain = value is not None and not (isinstance(value, str) and value == str(text).strip())
+    return value if plain else None
 
 
 def function_tool(function: dict[str, Any]) -> dict[str, Any]:
