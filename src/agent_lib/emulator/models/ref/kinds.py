@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from . import dates, lexicon, places, slots, values
+from .intent import READ_VERBS, WRITE_VERBS
 from .schema import tokens
 from .text import STOP_WORDS, content_words, split_identifier, stem, words
 
@@ -71,12 +72,10 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 
 def _common_word(word: str) -> bool:
-    from .intent import READ_VERBS, WRITE_VERBS
-
     return word in STOP_WORDS or word in READ_VERBS or word in WRITE_VERBS or lexicon.known(stem(word))
 
 
-def end_role(name: str) -> str:
+def direction(name: str) -> str:
     toks = tokens(name)
     return "end" if toks & _END else "start" if toks & _START else ""
 
@@ -90,12 +89,18 @@ def fill_id(name: str, schema: dict, found: Found, n_id_params: int, other_shape
         if not found.free((s.start, s.end)):
             continue
         shape = values.id_shape(s.value)
-        score = 2.0 if shape in shapes else -2.0 if shape in other_shapes else 0.0
+        # the parameter's own example shape ("e.g. TCK-1234") decides; another shape counts against
+        score = 2.0 if shape in shapes else -2.0 if shape in other_shapes else -1.0 if shapes else 0.0
         left = {stem(w) for w in words(found.text[max(0, s.start - 25) : s.start])[-2:]}
         score += 1.0 if left & ptoks else 0.0
         if best is None or (score, -s.start) > (best[0], -best[1]):
             best = (score, s.start, s)
     if best is None or (best[0] <= 0 and not (best[0] == 0 and n_id_params == 1)):
+        # a plain number right after the parameter's own word: "user 4411", "order no. 123"
+        for m in re.finditer(r"(?<![\w.,-])(\d{2,})(?![\w.,-]|\.\d)", found.text):
+            left = {stem(w) for w in words(found.text[max(0, m.start() - 25) : m.start()])[-2:]}
+            if left & ptoks - {"number", "numb", "id"} and found.free(m.span()):
+                return m.group(1), m.span()
         return None
     span = best[2]
     value = span.value
@@ -126,7 +131,7 @@ def fill_when(kind: str, found: Found) -> Pick | None:
 def fill_directional(name: str, spans: list[values.Span], found: Found, text: str) -> Pick | None:
     """Currencies, languages, units: the source is tied to the amount or follows 'from', the target
     follows 'to'/'in'/'into'."""
-    role = end_role(name)
+    role = direction(name)
     free = [s for s in spans if found.free((s.start, s.end))]
     if not free:
         return None

@@ -116,7 +116,9 @@ _CUISINES_RAW = (
 _CUISINES = r"\b(?:" + _CUISINES_RAW + r")\b"
 
 
-_FILE_EXTENSIONS = frozenset("pdf csv xlsx xls docx doc txt json py md png jpg jpeg pptx zip html yaml yml".split())
+_FILE_EXTENSIONS = frozenset(
+    "pdf csv xlsx xls docx doc txt json py md png jpg jpeg pptx zip html yaml yml".split()
+)
 _IDENTIFIER = re.compile(r"(?<![\w@/.])[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+(?![\w@/])")
 
 
@@ -125,7 +127,9 @@ def _identifiers(text: str) -> tuple[str, list[str]]:
     without email addresses; URLs keep their words: "news.site/article/123" says "article")."""
     text = values.EMAIL.sub(" ", text)  # an address is a value, not words about the request
     masked = values.URL.sub(" ", text)
-    found = [m.group(0) for m in _IDENTIFIER.finditer(masked) if not m.group(0).lower().startswith(("e.g", "i.e"))]
+    found = [
+        m.group(0) for m in _IDENTIFIER.finditer(masked) if not m.group(0).lower().startswith(("e.g", "i.e"))
+    ]
     for ident in found:
         text = text.replace(ident, " ")
     return text, found

@@ -34,6 +34,7 @@ from .text import DOC_STOP_WORDS, content_words, split_identifier, stem, words
 FIELD_WEIGHTS = {"name": 3.0, "prefix": 1.5, "description": 2.0, "param": 1.0, "param_doc": 0.8, "enum": 0.8}
 RELATED_FACTOR = 0.7
 AMBIGUOUS_FACTOR = 0.55  # for words in several groups ("table": data or restaurants)
+MORPHOLOGY_FACTOR = 0.5  # one stem a prefix of the other
 MISSING_PENALTY = 0.5
 SHAPE_BONUS = 1.0
 DATE_BONUS = 0.1  # a date in the request slightly favours tools that take one
@@ -199,7 +200,17 @@ def _evidence(term: str, doc: ToolDoc) -> tuple[float, float]:
     for weights in (doc.weights, doc.head):
         direct = _sat(weights.get(term, 0.0))
         rel = max((_sat(weights.get(s, 0.0)) for s in lexicon.related(term) if s != doc.verb), default=0.0)
-        out.append(max(direct, factor * rel))
+        best = max(direct, factor * rel)
+        if best == 0.0 and len(term) >= 5:  # morphology the stemmer missed: "crypto" ~ "cryptocurrency"
+            best = MORPHOLOGY_FACTOR * max(
+                (
+                    _sat(w)
+                    for t, w in weights.items()
+                    if len(t) >= 5 and (t.startswith(term) or term.startswith(t))
+                ),
+                default=0.0,
+            )
+        out.append(best)
     return out[0], out[1]
 
 

@@ -164,15 +164,15 @@ def currencies(text: str) -> list[Span]:
         code = CURRENCY_NAMES.get(word.lower())
         if not code or any(s.start <= m.start() < s.end for s in out):
             continue
-        if (
-            len(word) == 3
-            and word.lower() == code.lower()
-            and not word.isupper()
-            and word.lower() in ("try",)
-        ):
-            continue
+        if word.lower() == code.lower() and not word.isupper() and not _near_amount(text, m.start(), m.end()):
+            continue  # a lower-case ISO code counts next to an amount ("20 eur to usd"), "try" never alone
         out.append(Span(code, m.start(), m.end(), word))
     return sorted(out, key=lambda s: s.start)
+
+
+def _near_amount(text: str, start: int, end: int) -> bool:
+    before, after = text[max(0, start - 12) : start], text[end : end + 3]
+    return bool(re.search(r"(?:\d\s*|\b(?:to|in|into)\s+)$", before, re.I) or re.match(r"\s*\d", after))
 
 
 def languages(text: str) -> list[Span]:
