@@ -124,7 +124,8 @@ def _value_at(text: str, start: int, k: str) -> tuple[Any, int] | None:
     if k in finders:
         s = next((s for s in finders[k](rest) if s.start <= 1), None)
         return (s.value, start + s.end) if s else None
-    m = re.match(r"(?:the\s+)?([A-Z][\w'.&-]*(?:\s+[A-Z][\w'.&-]*)*)", rest)
-    if m and m.group(1).lower() not in lexicon.LANGUAGES:
-        return m.group(1), start + m.end(1)
+    lead = re.match(r"(?:the\s+)?", rest).end()
+    e = next((e for e in values.entities(rest) if e.start == lead), None)  # "and I can wait" is no name
+    if e and e.value.lower() not in lexicon.LANGUAGES:
+        return e.value, start + e.end
     return None

@@ -112,6 +112,8 @@ def request_polarity(request: str) -> str:
     """'read' for questions, 'write' for commands to create or send, '' when unclear."""
     text = _POLITE.sub("", request.strip())
     verb = main_verb(request)
+    if verb == "get" and re.match(r"get\s+\w+ed\b", text, re.I):
+        return ""  # "get reimbursed" is passive, not a lookup
     if verb in WRITE_VERBS or re.match(
         r"^i(?:'d| would)? (?:want|need|like) to "
         r"(?:take|book|send|create|add|submit|request|schedule|file|open)\b",

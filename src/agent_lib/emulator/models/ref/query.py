@@ -17,7 +17,7 @@ from . import dates, lexicon, slots, values
 from .text import STOP_WORDS, content_words, dice, edit_distance, stem, trigrams, words
 
 TYPO_FACTOR = 0.6
-MODIFIER_FACTOR = 0.8
+MODIFIER_FACTOR = 0.7
 _MODIFIER_PREPS = frozenset("with about for from of on regarding concerning".split())
 
 
@@ -27,7 +27,7 @@ class Query:
 
     terms: dict[str, float]
     shapes: frozenset[str]
-    has_date: bool = False
+    kinds: frozenset[str] = frozenset()  # kinds of values present: ticker, coin, currency, date, ...
 
 
 def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
@@ -83,10 +83,10 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         hint("language", 0.8)
     if len(values.units(text)) >= 2:
         hint("measurement", 0.6)
-    found_tickers = values.tickers(text)
+    found_tickers = _tickers(text)
     if any(s.raw.lower() in lexicon.TICKERS for s in found_tickers):
         hint("stock", 0.5)
-    elif any(s.raw.isupper() and s.raw.lower() not in lexicon.COINS for s in found_tickers):
+    elif found_tickers:
         hint("ticker", 0.8)
     if re.search(r"\d\s*(?:°|degrees?\b)", text, re.I):
         hint("temperature", 0.8)
@@ -106,7 +106,7 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
     if _looks_like_math(text):
         hint("calculate", 0.8)
     shapes = frozenset(values.id_shape(s.value) for s in values.ids(text))
-    return Query(terms, shapes, bool(dates.find_whens(text, None)))
+    return Query(terms, shapes, _value_kinds(text))
 
 
 _CUISINES_RAW = (
@@ -133,6 +133,44 @@ def _identifiers(text: str) -> tuple[str, list[str]]:
     for ident in found:
         text = text.replace(ident, " ")
     return text, found
+
+
+_MARKET = re.compile(
+    r"\b(?:stocks?|shares?|prices?|ticker|trading|traded|quote|market|nasdaq|nyse|invest\w*)\b|\$[A-Z]{1,5}\b",
+    re.I,
+)
+
+
+def _tickers(text: str) -> list[values.Span]:
+    """Company names ("Apple") anywhere; bare symbols ("TSLA", not "EMEA") only in a market context."""
+    market = bool(_MARKET.search(text))
+    return [
+        t
+        for t in values.tickers(text)
+        if t.raw.lower() in lexicon.TICKERS
+        or (market and t.raw.isupper() and t.raw.lower() not in lexicon.COINS)
+    ]
+
+
+def _value_kinds(text: str) -> frozenset[str]:
+    """Kinds of typed values in the request, matched against the kinds of tools' parameters."""
+    kinds = set()
+    if dates.find_whens(text, None):
+        kinds |= {"date", "datetime"}
+    if _tickers(text):
+        kinds.add("ticker")
+    if values.coins(text):
+        kinds.add("coin")
+    found = values.currencies(text)
+    if len({c.value for c in found}) >= 2:
+        kinds.add("currency")
+    if values.emails(text):
+        kinds.add("email")
+    if values.urls(text):
+        kinds.add("url")
+    if len(values.units(text)) >= 2:
+        kinds.add("unit")
+    return frozenset(kinds)
 
 
 def _looks_like_math(text: str) -> bool:

@@ -37,7 +37,8 @@ AMBIGUOUS_FACTOR = 0.55  # for words in several groups ("table": data or restaur
 MORPHOLOGY_FACTOR = 0.5  # one stem a prefix of the other
 MISSING_PENALTY = 0.5
 SHAPE_BONUS = 1.0
-DATE_BONUS = 0.1  # a date in the request slightly favours tools that take one
+KIND_BONUS = {"date": 0.1, "datetime": 0.1}  # per kind of value the request has and a parameter takes
+KIND_BONUS_DEFAULT = 0.3
 CAPABILITY_PENALTY = 0.4
 POLARITY_BONUS = 0.15
 ACTION_BONUS = 0.6
@@ -55,7 +56,7 @@ class ToolDoc:
     verb: str  # the name's leading verb ("issue" in issue_refund): matched literally, never by relatives
     shapes: frozenset[str]
     catch_all: bool
-    takes_date: bool
+    kinds: frozenset[str]  # kinds of its parameters (ticker, currency, date, ...)
     raw: frozenset[str]  # unstemmed words, the vocabulary for typo correction
 
 
@@ -119,8 +120,8 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
     names = frozenset(fields["name"]) | frozenset(fields["prefix"])
     leading = split_identifier(segments[-1]).split()[:1]
     verb = stem(leading[0]) if leading and leading[0] in _NAME_VERBS else ""
-    takes_date = any(k in ("date", "datetime") for k in param_kinds(spec).values())
-    return ToolDoc(spec, weights, head, names, verb, frozenset(shapes), catch_all, takes_date, frozenset(raw))
+    kinds = frozenset(param_kinds(spec).values())
+    return ToolDoc(spec, weights, head, names, verb, frozenset(shapes), catch_all, kinds, frozenset(raw))
 
 
 _NAME_VERBS = frozenset({"issue"})
@@ -163,9 +164,8 @@ def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
             score += SHAPE_BONUS
             rank += SHAPE_BONUS
             strong = True
-        if query.has_date and doc.takes_date:
-            score += DATE_BONUS
-            rank += DATE_BONUS
+        bonus = min(0.6, sum(KIND_BONUS.get(k, KIND_BONUS_DEFAULT) for k in query.kinds & doc.kinds))
+        score, rank = score + bonus, rank + bonus  # "TSLA" fits a tool that takes a ticker
         if family and not intent.tool_can(tools[i], family):
             score, rank, strong = score * CAPABILITY_PENALTY, rank * CAPABILITY_PENALTY, False
         if _missing_typed(tools[i], text):
