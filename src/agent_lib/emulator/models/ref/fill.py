@@ -219,6 +219,9 @@ _DURATIONS = frozenset(
 _DURATION_PARAMS = _DURATIONS | {stem(w) for w in "duration length period time long stay nights".split()}
 
 
+_PEOPLE_PARAMS = frozenset(
+    stem(w) for w in "party people guests passengers travellers attendees seats adults".split()
+)
 _MONEY_PARAMS = frozenset("amount pric cost budget fee pay money salary".split())
 _MEASURE_PARAMS = frozenset("valu quantity amount distanc length weight measur".split())
 
@@ -238,6 +241,8 @@ def _affinity(
         aff += 1.0
     if any(0 <= u.start - n.end <= 12 for u in unit_spans) and ptoks & _MEASURE_PARAMS:
         aff += 1.0
+    if ptoks & _PEOPLE_PARAMS and re.search(r"\bfor\s+$", text[max(0, n.start - 5) : n.start], re.I):
+        aff += 0.8  # "a table for two", "for 3 people"
     if cs & _DURATIONS:
         is_duration = ptoks & _DURATION_PARAMS and not ptoks & _MONEY_PARAMS  # not a "price per night"
         aff += 1.0 if is_duration else -1.0  # "for 20 minutes" -> duration, only

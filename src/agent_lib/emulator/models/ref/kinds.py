@@ -150,9 +150,8 @@ def fill_directional(name: str, spans: list[values.Span], found: Found, text: st
         )
 
     if role == "end":
-        pick = next((s for s in reversed(free) if after_to(s)), None) or (free[-1] if len(free) > 1 else None)
-        if pick is None and after_to(free[0]):
-            pick = free[0]
+        # after "to"/"in"; else what the source did not take ("How many yen for 300 euros?")
+        pick = next((s for s in reversed(free) if after_to(s)), None) or free[-1]
     elif role == "start":
         pick = next((s for s in free if with_amount(s) or after_from(s)), None) or next(
             (s for s in free if not after_to(s)), None

@@ -20,7 +20,7 @@ GROUPS: tuple[str, ...] = (
     "airplane",
     "hotel hotels room rooms stay accommodation lodging motel hostel airbnb nights inn",
     "direction directions route navigate navigation map maps walk walking transit commute distance "
-    "driving drive",
+    "driving drive bike biking bicycle bicycling cycle cycling",
     "ride taxi cab uber lyft car chauffeur pickup dropoff lift",
     "restaurant restaurants eat eating dining diner bistro cafe table reservation sushi pizza brunch "
     "dinner lunch",
@@ -70,10 +70,11 @@ GROUPS: tuple[str, ...] = (
     "summarize summary gist recap article page",
     # personal
     "calendar schedule agenda meeting meetings event events appointment invite busy sync",
-    "email mail inbox mailbox message messages gmail outlook",
+    "email mail inbox mailbox message messages gmail outlook reply replied replies respond responded",
     "remind reminder reminders remember forget alarm notify ping nudge alert",
     "time clock timezone hour local morning",
-    "recipe recipes cook cooking dish meal bake baking ingredient ingredients cuisine food dessert",
+    "recipe recipes cook cooking dish meal bake baking ingredient ingredients cuisine food dessert breakfast",
+    "diet dietary vegan vegetarian keto paleo gluten halal kosher",
     "music song songs play playlist album artist listen hear spotify tune beats band",
     "sport sports game games match score scores team league fixture fixtures win beat play",
     "movie movies film films cinema showtime theater theatre screening playing",

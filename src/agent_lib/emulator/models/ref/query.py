@@ -18,6 +18,7 @@ from .text import STOP_WORDS, content_words, dice, edit_distance, stem, trigrams
 
 TYPO_FACTOR = 0.6
 MODIFIER_FACTOR = 0.7
+PAYLOAD_FACTOR = 0.5
 _MODIFIER_PREPS = frozenset("with about for from of on regarding concerning".split())
 
 
@@ -40,6 +41,7 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
     seen_head = modifier = False
     original = text
     text, dotted = _identifiers(text)
+    text, payload = _payload(text)
     for w in words(text):
         if w in _MODIFIER_PREPS and seen_head:
             modifier = True
@@ -54,6 +56,8 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         s = stem(w)
         terms[s] = max(terms.get(s, 0.0), prior * (0.5 if s in lexicon.GENERIC else 1.0))
 
+    for w in content_words(payload):  # quoted text or what follows "...:" is material, not the ask
+        terms[w] = max(terms.get(w, 0.0), PAYLOAD_FACTOR * (0.5 if w in lexicon.GENERIC else 1.0))
     text = original  # hints read the values the words skipped
 
     def hint(word: str, weight: float) -> None:
@@ -122,6 +126,20 @@ _FILE_EXTENSIONS = frozenset(
 _IDENTIFIER = re.compile(r"(?<![\w@/.])[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+(?![\w@/])")
 
 
+def _payload(text: str) -> tuple[str, str]:
+    """(the request without its material, the material): quoted text, and the text after a colon
+    that ends an instruction ("translate to Spanish: the meeting is cancelled")."""
+    quoted = values.quoted(text)
+    material = [q.value for q in quoted]
+    for q in reversed(quoted):
+        text = text[: q.start] + " " + text[q.end :]
+    m = re.search(r"^(\D{8,}?[A-Za-z])\s*:\s+(?=\S)", text)  # not "11:00", not "https://"
+    if m and len(m.group(1).split()) >= 2:
+        material.append(text[m.end() :])
+        text = m.group(1)
+    return text, " ".join(material)
+
+
 def _identifiers(text: str) -> tuple[str, list[str]]:
     """Dotted names (tables, files) cut out of the text, which is then read without them (and
     without email addresses; URLs keep their words: "news.site/article/123" says "article")."""
@@ -142,13 +160,14 @@ _MARKET = re.compile(
 
 
 def _tickers(text: str) -> list[values.Span]:
-    """Company names ("Apple") anywhere; bare symbols ("TSLA", not "EMEA") only in a market context."""
-    market = bool(_MARKET.search(text))
+    """Stock symbols and company names, only in a market context: "Microsoft stock" is a ticker,
+    "the CEO of Microsoft" is not, and neither is "EMEA"."""
+    if not _MARKET.search(text):
+        return []
     return [
         t
         for t in values.tickers(text)
-        if t.raw.lower() in lexicon.TICKERS
-        or (market and t.raw.isupper() and t.raw.lower() not in lexicon.COINS)
+        if t.raw.lower() in lexicon.TICKERS or t.raw.lower() not in lexicon.COINS
     ]
 
 
