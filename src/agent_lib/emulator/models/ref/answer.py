@@ -51,6 +51,8 @@ def _answer(results: list[tuple[ToolCall, Message | None]]) -> str:
 def render(content: str) -> tuple[bool, str]:
     """(is_error, readable text) for one tool output."""
     text = (content or "").strip()
+    if text in ("null", "None"):
+        return False, "(empty output)"
     try:
         data = json.loads(text) if text[:1] in '[{"' else None
     except ValueError:

@@ -41,7 +41,7 @@ class Filled:
 def fill(tool: ToolSpec, text: str, history: tuple[str, ...] = (), anchor: date | None = None) -> Filled:
     """Fill `tool`'s parameters from `text`; `history` holds earlier user text, nearest first."""
     props = properties(tool)
-    required = set((tool.parameters or {}).get("required") or [])
+    required = set((tool.parameters or {}).get("required") or []) & set(props)
     pkinds = param_kinds(tool)
     found = Found(text, anchor, frozenset(tool_doc(tool).head))
     args = _fill_from(found, props, pkinds, required)
