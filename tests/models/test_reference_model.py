@@ -206,6 +206,26 @@ def test_follow_up_reuses_the_previous_tool():
     ]
 
 
+def _follow_up(*turns: str, tools: list[ToolSpec] = TOOLS) -> list[tuple[str, dict]]:
+    msgs = [Message("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(turns)]
+    return [(c.name, c.arguments) for c in ReferenceModel().respond(msgs, tools).tool_calls]
+
+
+def test_follow_ups_keep_what_they_do_not_restate():
+    translate = ToolSpec(
+        "translate",
+        "Translate text into another language.",
+        obj({"text": {"type": "string"}, "target_language": {"type": "string"}}),
+    )
+    assert _follow_up(
+        "Translate 'good night' into French", "Bonne nuit.", "now into German", tools=[translate]
+    ) == [("translate", {"text": "good night", "target_language": "German"})]
+    assert _follow_up("Convert 100 USD to EUR", "92 EUR.", "what about to GBP?") == [
+        ("fx.convert", {"amount": 100, "from_currency": "USD", "to_currency": "GBP"})
+    ]
+    assert _follow_up("Weather in Oslo?", "Cold.", "and the capital of Peru?") == []  # a new subject
+
+
 # -- abstention ---------------------------------------------------------------------------------
 
 

@@ -17,11 +17,12 @@ from datetime import date
 from typing import Any
 
 from ..base import ToolSpec
-from . import values
+from . import dates, lexicon, values
 from .expand import expand
 from .fill import fill
 from .relevance import Scored, score_tools, tool_doc
-from .schema import param_kinds
+from .schema import param_kinds, tokens
+from .text import content_words
 
 MAX_CALLS = 5
 SECOND_THRESHOLD = 0.6  # a second request in the same message needs a clearer match
@@ -159,28 +160,67 @@ def plan(
 def plan_followup(
     text: str, tools: list[ToolSpec], history: tuple[str, ...], anchor: date | None = None
 ) -> list[Call]:
-    """Plan the latest message; if it fits nothing, try it as a follow-up of the previous one."""
+    """Plan the latest message, reading it as a follow-up of the previous one when it is elliptical
+    ("and for EMEA?", "now into German") or fits nothing on its own: the previous request's tool
+    is called again, with the new values and the previous ones for everything else."""
     calls = plan(text, tools, history, anchor)
-    if calls or not history or is_chat(text):
+    elliptical = bool(ELLIPTICAL.match(text))
+    if not history or is_chat(text) or (calls and not elliptical):
         return calls
     previous = plan(history[0], tools, history[1:], anchor)
-    out = []
+    if calls:
+        return [
+            _carry_over(c, next((p for p in previous if p.tool.name == c.tool.name), None), text, anchor)
+            for c in calls
+        ]
+    out: list[Call] = []
     for call in previous:
         filled = fill(call.tool, text, (), anchor)
         kinds = param_kinds(call.tool)
         new = {
             k: v for k, v in filled.arguments.items() if k in filled.evidence and kinds[k] in DISTINGUISHING
         }
-        if not new and not ELLIPTICAL.match(text):
+        if not new and not elliptical or _changes_subject(text, call.tool, new):
             continue
-        args = dict(call.arguments)
-        args.update(new)
-        for k, v in call.arguments.items():
-            if kinds.get(k) == "query" and isinstance(v, str):
-                args[k] = _substitute(v, text)
-        if new or args != call.arguments:
-            out.append(Call(call.tool, args, text))
+        carried = _carry_over(Call(call.tool, new, text), call, text, anchor)
+        # "what about tomorrow?" with nothing the tool takes: ask it again, the answer may cover it
+        if not any(c.tool.name == carried.tool.name and c.arguments == carried.arguments for c in out):
+            out.append(carried)
     return out
+
+
+def _carry_over(call: Call, previous: Call | None, text: str, anchor: date | None) -> Call:
+    """The follow-up's own values over the previous call's: a question is rewritten ("revenue in
+    AMER" -> "revenue in EMEA"), material to act on (a text to translate) is kept."""
+    if previous is None:
+        return call
+    kinds = param_kinds(call.tool)
+    own = fill(call.tool, text, (), anchor).evidence
+    args = dict(previous.arguments)
+    for k, v in previous.arguments.items():
+        if kinds.get(k) == "query" and isinstance(v, str) and not tokens(k) & _MATERIAL:
+            args[k] = _substitute(v, text)
+    args.update({k: v for k, v in call.arguments.items() if k in own and kinds.get(k) != "query"})
+    if values.quoted(text):  # new material: "and 'see you soon'?"
+        args.update({k: v for k, v in call.arguments.items() if kinds.get(k) == "query"})
+    return Call(call.tool, args, text)
+
+
+_MATERIAL = frozenset("text message content input body".split())
+
+
+def _changes_subject(text: str, tool: ToolSpec, new: dict[str, Any]) -> bool:
+    """Whether a short follow-up brings words of its own that the previous tool does not explain:
+    "and Berlin?" stays on the weather, "and the capital of Peru?" does not. Names, values and
+    dates are what a follow-up is expected to bring, so only lower-case words count."""
+    spans = [(w.start, w.end) for w in dates.find_whens(text, None)]
+    plain = " ".join(
+        m.group(0)
+        for m in re.finditer(r"[^\W\d_][\w'-]*", text)
+        if m.group(0).islower() and not any(a <= m.start() < b for a, b in spans)
+    )
+    explained = set(score_tools(text, [tool])[0].matched)
+    return any(w not in explained for w in content_words(plain) if w not in lexicon.GENERIC)
 
 
 def _joined(text: str, parts: list[str]) -> str:
