@@ -58,6 +58,7 @@ def create_app(state: EmulatorState) -> FastAPI:
                   openapi_url=None)
     app.state.emulator = state
     install_handlers(app)
+    app.add_middleware(importlib.import_module("agent_lib.emulator.core.latency").ToolLatency, state=state)
     app.include_router(meta)
     for service in SERVICES:
         try:
