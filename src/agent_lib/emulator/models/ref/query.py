@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import dates, lexicon, slots, values
-from .text import STOP_WORDS, content_words, dice, edit_distance, stem, trigrams, words
+from .text import ABBREVIATIONS, STOP_WORDS, content_words, dice, edit_distance, stem, trigrams, words
 
 TYPO_FACTOR = 0.6
 MODIFIER_FACTOR = 0.7
@@ -47,6 +47,7 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
             modifier = True
         if w in STOP_WORDS or not w[0].isalpha():
             continue
+        w = ABBREVIATIONS.get(w, w)
         prior = MODIFIER_FACTOR if modifier else 1.0
         seen_head = seen_head or stem(w) not in lexicon.GENERIC
         if vocabulary and len(w) >= 5 and w.isalpha() and w not in vocabulary and not lexicon.known(stem(w)):

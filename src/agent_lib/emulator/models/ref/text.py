@@ -207,13 +207,46 @@ def stem(word: str) -> str:
     return w
 
 
+# Abbreviations common in tool and parameter names, read as the word they stand for.
+ABBREVIATIONS = {
+    "temp": "temperature",
+    "calc": "calculate",
+    "info": "information",
+    "db": "database",
+    "config": "configuration",
+    "auth": "authentication",
+    "avg": "average",
+    "amt": "amount",
+    "dept": "department",
+    "emp": "employee",
+    "mgr": "manager",
+    "loc": "location",
+    "lang": "language",
+    "tz": "timezone",
+    "pct": "percent",
+    "acct": "account",
+    "txn": "transaction",
+    "qty": "quantity",
+    "cust": "customer",
+    "msg": "message",
+    "addr": "address",
+    "num": "number",
+    "img": "image",
+    "stats": "statistics",
+    "repo": "repository",
+    "env": "environment",
+    "convo": "conversation",
+    "appt": "appointment",
+}
+
+
 def content_words(text: str, *, extra_stop: frozenset[str] = frozenset()) -> list[str]:
     """Stemmed content words of free text, in order (stop words and bare numbers removed)."""
     out = []
     for w in words(text):
         if w in STOP_WORDS or w in extra_stop or w[0].isdigit():
             continue
-        out.append(stem(w))
+        out.append(stem(ABBREVIATIONS.get(w, w)))
     return out
 
 
