@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import lexicon, places, values
+from . import places, tables, values
 
 EXPANDABLE = frozenset("integer number location name ticker coin currency language id email url word".split())
 _JOINER = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|&|as well as)\s+", re.I)
@@ -126,6 +126,6 @@ def _value_at(text: str, start: int, k: str) -> tuple[Any, int] | None:
         return (s.value, start + s.end) if s else None
     lead = re.match(r"(?:the\s+)?", rest).end()
     e = next((e for e in values.entities(rest) if e.start == lead), None)  # "and I can wait" is no name
-    if e and e.value.lower() not in lexicon.LANGUAGES:
+    if e and e.value.lower() not in tables.LANGUAGES:
         return e.value, start + e.end
     return None

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from . import dates, lexicon, places, slots, values
+from . import dates, lexicon, places, slots, tables, values
 from .intent import READ_VERBS, WRITE_VERBS
 from .schema import tokens
 from .text import STOP_WORDS, content_words, split_identifier, stem, words
@@ -240,7 +240,7 @@ def fill_location(found: Found, avoid: frozenset[str] = frozenset()) -> Pick | N
         if (
             not found.free((e.start, e.end))
             or e.value.lower() in weekdays
-            or e.value.lower() in lexicon.LANGUAGES
+            or e.value.lower() in tables.LANGUAGES
         ):
             continue
         before = text[max(0, e.start - 12) : e.start]

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import dates, lexicon, slots, values
+from . import dates, lexicon, slots, tables, values
 from .text import ABBREVIATIONS, STOP_WORDS, content_words, dice, edit_distance, stem, trigrams, words
 
 TYPO_FACTOR = 0.6
@@ -83,13 +83,13 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
     elif found and re.search(r"\d", text):
         hint("price", 0.3)
     if values.languages(text) and re.search(
-        r"\b(?:in|into|to|from)\s+(?:\w+\s+)?(?:" + "|".join(lexicon.LANGUAGES) + r")\b", text, re.I
+        r"\b(?:in|into|to|from)\s+(?:\w+\s+)?(?:" + "|".join(tables.LANGUAGES) + r")\b", text, re.I
     ):
         hint("language", 0.8)
     if len(values.units(text)) >= 2:
         hint("measurement", 0.6)
     found_tickers = _tickers(text)
-    if any(s.raw.lower() in lexicon.TICKERS for s in found_tickers):
+    if any(s.raw.lower() in tables.TICKERS for s in found_tickers):
         hint("stock", 0.5)
     elif found_tickers:
         hint("ticker", 0.8)
@@ -168,7 +168,7 @@ def _tickers(text: str) -> list[values.Span]:
     return [
         t
         for t in values.tickers(text)
-        if t.raw.lower() in lexicon.TICKERS or t.raw.lower() not in lexicon.COINS
+        if t.raw.lower() in tables.TICKERS or t.raw.lower() not in tables.COINS
     ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import COINS, CURRENCY_NAMES, CURRENCY_SYMBOLS, LANGUAGES, QUALIFIED_CURRENCIES, TICKERS, UNITS
+from .tables import COINS, CURRENCY_NAMES, CURRENCY_SYMBOLS, LANGUAGES, QUALIFIED_CURRENCIES, TICKERS, UNITS
 from .text import STOP_WORDS
 
 
