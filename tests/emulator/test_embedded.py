@@ -97,3 +97,58 @@ def test_standalone_command_prints_host_and_token_then_stops_cleanly(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
     assert (tmp_path / "emulator.db").exists()
+
+
+def test_restart_keeps_objects_created_through_the_sdk(tmp_path):
+    from databricks.sdk.service.apps import App
+    from databricks.sdk.service.catalog import PermissionsChange, Privilege
+
+    first = start(tmp_path)
+    w = first.client()
+    w.catalogs.create("restart_cat")
+    w.schemas.create("s", "restart_cat")
+    w.grants.update("CATALOG", "restart_cat", changes=[
+        PermissionsChange(principal="alice@example.com", add=[Privilege.USE_CATALOG])])
+    app = w.apps.create_and_wait(App(name="restart-app"))
+    first.stop()
+
+    second = start(tmp_path)
+    try:
+        w2 = second.client()
+        assert w2.schemas.get("restart_cat.s").full_name == "restart_cat.s"
+        grants = w2.grants.get("CATALOG", "restart_cat").privilege_assignments
+        assert [(g.principal, [p.value for p in g.privileges]) for g in grants] == [
+            ("alice@example.com", ["USE_CATALOG"])]
+        again = w2.apps.get("restart-app")
+        assert again.service_principal_client_id == app.service_principal_client_id
+    finally:
+        second.stop()
+
+
+def test_16_threads_of_create_grant_get_through_the_sdk_leave_consistent_state(emulator):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from databricks.sdk.service.catalog import PermissionsChange, Privilege
+
+    w = emulator.client()
+    w.catalogs.create("conc_cat")
+
+    def work(i: int) -> tuple[str, list[str]]:
+        schema = w.schemas.create(f"s{i}", "conc_cat")
+        w.grants.update("SCHEMA", schema.full_name, changes=[
+            PermissionsChange(principal="alice@example.com", add=[Privilege.USE_SCHEMA])])
+        w.grants.update("CATALOG", "conc_cat", changes=[
+            PermissionsChange(principal="bob@example.com",
+                              add=[Privilege.USE_CATALOG])])
+        got = w.grants.get("SCHEMA", schema.full_name).privilege_assignments
+        return w.schemas.get(schema.full_name).full_name, [a.principal for a in got]
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(work, range(48)))
+    assert sorted(name for name, _ in results) == sorted(f"conc_cat.s{i}" for i in range(48))
+    assert all(principals == ["alice@example.com"] for _, principals in results)
+    listed = {s.full_name for s in w.schemas.list("conc_cat")}
+    assert {f"conc_cat.s{i}" for i in range(48)} <= listed
+    catalog_grants = w.grants.get("CATALOG", "conc_cat").privilege_assignments
+    assert [(g.principal, [p.value for p in g.privileges]) for g in catalog_grants] == [
+        ("bob@example.com", ["USE_CATALOG"])]
