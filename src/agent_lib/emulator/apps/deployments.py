@@ -1,0 +1,198 @@
+"""App deployments: recording one, its source snapshot, its outcome, and reading them back.
+
+A deployment snapshots the source folder when it is created (so later edits of the folder do not
+change what runs, and a restart relaunches the same code), then `runner` starts its process in the
+background and reports back through `finish_deployment`. States follow the SDK's enum: `status.state`
+IN_PROGRESS/SUCCEEDED/FAILED. A deployment left IN_PROGRESS by a restart of the workspace is
+failed when next read, rather than hanging every `deploy_and_wait`.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+from ..core.errors import ApiError, invalid, not_found
+from ..core.identity import Principal
+from ..core.state import EmulatorState
+from .records import APPS, DEPLOYMENTS, SNAPSHOTS, app_status, load, now, public, require
+from .validation import DEPLOYMENT_FIELDS, check_fields
+
+
+def render_deployment(doc: dict[str, Any]) -> dict[str, Any]:
+    """The deployment as `AppDeployment.as_dict()` would show it."""
+    return public(doc)
+
+
+def create_deployment(state: EmulatorState, caller: Principal, name: str, body: dict[str, Any], *,
+                      run: bool = True) -> dict[str, Any]:
+    """`POST /apps/{name}/deployments`: snapshot the source now, start the process in background.
+
+    With `run=False` (the demo seed) the deployment is recorded as SUCCEEDED and the process starts
+    lazily on the App's first proxied request.
+    """
+    from ..workspace_files import models as files
+
+    if not isinstance(body, dict):
+        raise invalid("Malformed request: expected a JSON object.")
+    check_fields(body, DEPLOYMENT_FIELDS, set())
+    doc = require(state, caller, name, "CAN_MANAGE")
+    if doc["compute_status"]["state"] != "ACTIVE":
+        raise invalid(f"Cannot deploy app {name} as its compute is {doc['compute_status']['state']}. "
+                      "Start the app first.")
+    pending = doc.get("pending_deployment")
+    if pending:
+        _reap_interrupted(state, name, pending["deployment_id"])
+    source = body.get("source_code_path") or doc.get("default_source_code_path")
+    if body.get("git_source") and not source:
+        raise invalid("Invalid value for field 'git_source': Git deployments are not supported by the "
+                      "emulated workspace; upload the source and pass source_code_path.")
+    if not source:
+        raise invalid("Missing required field: source_code_path")
+    path = files.normalize(source, "source_code_path")
+    if not files.can_access(caller, path):
+        raise ApiError(403, "PERMISSION_DENIED", f"User {caller.name} cannot read source code path {source}.")
+    tree = files.read_tree(state, path)
+    if tree is None:
+        raise not_found(f"Source code path {source} does not exist or is not a directory.")
+    mode = body.get("mode") or "SNAPSHOT"
+    if mode not in ("SNAPSHOT", "AUTO_SYNC"):
+        raise invalid(f"Invalid value for field 'mode': {mode!r} (one of SNAPSHOT, AUTO_SYNC).")
+    for i, env in enumerate(body.get("env_vars") or []):
+        if not isinstance(env, dict) or not env.get("name"):
+            raise invalid(f"Missing required field: env_vars[{i}].name")
+    command = body.get("command")
+    if command is not None and (not isinstance(command, list)
+                                or not all(isinstance(c, str) for c in command)):
+        raise invalid("Invalid value for field 'command': expected a list of strings.")
+    dep_id = uuid.uuid4().hex
+    created = now()
+    sp_home = f"/Workspace/Users/{doc['service_principal_client_id']}/src/{dep_id}"
+    dep: dict[str, Any] = {
+        "deployment_id": dep_id, "source_code_path": source, "mode": mode,
+        "status": {"state": "IN_PROGRESS", "message": "App deployment is in progress."},
+        "create_time": created, "update_time": created, "creator": caller.name,
+        "deployment_artifacts": {"source_code_path": sp_home},
+    }
+    for key in ("command", "env_vars", "health_check", "git_source"):
+        if body.get(key) is not None:
+            dep[key] = body[key]
+    if not run:
+        dep["status"] = {"state": "SUCCEEDED", "message": "App started successfully."}
+    from . import runner
+
+    if run:  # in flight from now on, so no reader mistakes it for one a restart interrupted
+        runner.expect(state, dep_id)
+    try:
+        _record_deployment(state, name, dep, tree, source, run)
+    except BaseException:
+        runner.forget(state, dep_id)
+        raise
+    if run:
+        runner.deploy_in_background(state, name, dep_id)
+    return dep
+
+
+def _record_deployment(state: EmulatorState, name: str, dep: dict[str, Any], tree: dict[str, bytes],
+                       source: str, run: bool) -> None:
+    dep_id, created = dep["deployment_id"], dep["create_time"]
+    with state.store.transaction():
+        doc = load(state, name)
+        if doc.get("pending_deployment"):
+            raise ApiError(409, "RESOURCE_CONFLICT",
+                           f"Cannot deploy app {name}: deployment "
+                           f"{doc['pending_deployment']['deployment_id']} is still in progress.")
+        state.store.put(SNAPSHOTS, f"{name}/{dep_id}",
+                        {"files": {k: base64.b64encode(v).decode() for k, v in tree.items()}})
+        state.store.put(DEPLOYMENTS, f"{name}/{dep_id}", dep)
+        doc["default_source_code_path"] = source
+        if run:
+            doc["pending_deployment"] = dep
+            if not doc.get("active_deployment"):
+                doc["app_status"] = app_status("DEPLOYING", "App is being deployed.")
+        else:
+            doc["active_deployment"] = dep
+            doc["app_status"] = app_status("RUNNING", "App has status: App is running")
+        doc["update_time"] = created
+        state.store.put(APPS, name, doc)
+
+
+def finish_deployment(state: EmulatorState, name: str, dep_id: str, *, ok: bool, message: str,
+                      previous_alive: bool = False) -> bool:
+    """Record a deployment's outcome on it and on its App; False if the App is gone meanwhile."""
+    with state.store.transaction():
+        doc = state.store.get(APPS, name)
+        dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
+        if doc is None or dep is None:
+            return False
+        dep["status"] = {"state": "SUCCEEDED" if ok else "FAILED", "message": message}
+        dep["update_time"] = now()
+        state.store.put(DEPLOYMENTS, f"{name}/{dep_id}", dep)
+        doc.pop("pending_deployment", None)
+        if ok:
+            doc["active_deployment"] = dep
+            doc["app_status"] = app_status("RUNNING", "App has status: App is running")
+        elif not previous_alive:
+            doc["app_status"] = app_status("CRASHED" if doc.get("active_deployment") else "UNAVAILABLE",
+                                           f"App deployment {dep_id} failed. See the deployment's status "
+                                           "message for the last lines of the App's log.")
+        doc["update_time"] = now()
+        state.store.put(APPS, name, doc)
+        return True
+
+
+def load_deployment(state: EmulatorState, name: str, dep_id: str) -> dict[str, Any]:
+    dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
+    if dep is None:
+        raise not_found(f"App deployment with id {dep_id} does not exist for app {name}.")
+    return dep
+
+
+def get_deployment(state: EmulatorState, caller: Principal, name: str, dep_id: str,
+                   wait_seconds: float = 0.0) -> dict[str, Any]:
+    """A deployment; while IN_PROGRESS, wait up to `wait_seconds` for it to finish (long poll)."""
+    require(state, caller, name, "CAN_USE")
+    dep = load_deployment(state, name, dep_id)
+    if dep["status"]["state"] == "IN_PROGRESS":
+        from .runner import wait_deployment
+
+        if _reap_interrupted(state, name, dep_id):
+            return load_deployment(state, name, dep_id)
+        if wait_seconds > 0:
+            wait_deployment(state, dep_id, wait_seconds)
+            dep = load_deployment(state, name, dep_id)
+    return dep
+
+
+def _reap_interrupted(state: EmulatorState, name: str, dep_id: str) -> bool:
+    """An IN_PROGRESS deployment nobody is running (the emulator restarted meanwhile) has failed."""
+    from .runner import in_flight
+
+    if in_flight(state, dep_id):
+        return False
+    dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
+    if dep is None or dep["status"]["state"] != "IN_PROGRESS":
+        return False
+    return finish_deployment(state, name, dep_id, ok=False,
+                             message="App deployment was interrupted by a restart of the workspace; "
+                                     "deploy again.")
+
+
+def list_deployments(state: EmulatorState, caller: Principal, name: str) -> list[dict[str, Any]]:
+    require(state, caller, name, "CAN_USE")
+    return list(reversed(state.store.list(DEPLOYMENTS, f"{name}/")))
+
+
+def snapshot(state: EmulatorState, name: str, dep_id: str) -> dict[str, bytes]:
+    """The deployment's source files as they were when it was created."""
+    raw = state.store.get(SNAPSHOTS, f"{name}/{dep_id}") or {"files": {}}
+    return {k: base64.b64decode(v) for k, v in raw["files"].items()}
+
+
+def drop_all(state: EmulatorState, name: str) -> None:
+    """Forget every deployment and snapshot of an App (inside the caller's transaction)."""
+    for key in state.store.keys(DEPLOYMENTS, f"{name}/"):
+        state.store.delete(DEPLOYMENTS, key)
+    for key in state.store.keys(SNAPSHOTS, f"{name}/"):
+        state.store.delete(SNAPSHOTS, key)
