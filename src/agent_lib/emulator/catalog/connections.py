@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..core.errors import already_exists, invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from .models import METASTORE_ID, _audit, check_name, clean
+from .securables import METASTORE_ID, audit, check_name, clean, insert_owned, set_owner
 
 CONNECTION = "uc_connection"
 
@@ -135,11 +135,7 @@ def create_connection(state: EmulatorState, caller: Principal, body: dict[str, A
                  "read_only": bool(body.get("read_only", ctype != "HTTP")),
                  "connection_id": str(uuid.uuid4()), "metastore_id": METASTORE_ID,
                  "securable_type": "CONNECTION", "credential_type": _credential_type(options)})
-    _audit(caller, doc, created=True)
-    with state.store.transaction():
-        if not state.store.insert(CONNECTION, name, doc):
-            raise already_exists(f"Connection '{name}' already exists.")
-        state.grants.create("connection", name, caller.name)
+    insert_owned(state, caller, CONNECTION, "connection", name, doc, "Connection")
     return public_view(state, doc)
 
 
@@ -177,11 +173,9 @@ def update_connection(state: EmulatorState, caller: Principal | None, name: str,
             doc["options"] = {**checked, **kept}
             doc["credential_type"] = _credential_type(doc["options"])
         if owner:
-            grant_doc = state.grants.get("connection", old)
-            grant_doc["owner"] = owner
-            state.grants.put("connection", old, grant_doc)
+            set_owner(state, "connection", old, owner)
         if caller is not None:
-            _audit(caller, doc, created=False)
+            audit(caller, doc, created=False)
         if new_name and new_name.lower() != old:
             new = check_name("new_name", new_name)
             if state.store.get(CONNECTION, new) is not None:

@@ -14,6 +14,7 @@ from ..core import demo_ids
 from ..core.identity import Principal
 from ..core.state import ADMIN_USER, EmulatorState
 from . import connections, models
+from .securables import METASTORE_ID
 
 EVERYONE = "account users"
 TODAY = "2025-12-31"  # the demo's "today": the last day of the sales data, after the last ticket
@@ -140,7 +141,7 @@ def seed(state: EmulatorState) -> None:
     if ensure_sales is not None:
         ensure_sales(state)
     admin = _admin(state)
-    state.grants.create("metastore", models.METASTORE_ID, ADMIN_USER)
+    state.grants.create("metastore", METASTORE_ID, ADMIN_USER)
     if not _exists(models.CATALOG, demo_ids.CATALOG, state):
         models.create_catalog(state, admin, demo_ids.CATALOG,
                               comment="The company's main catalog: sales data and support tools.")

@@ -13,7 +13,8 @@ from ..core.errors import invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from . import connections
-from .models import METASTORE_ID, catalog_doc, function_doc, schema_doc
+from .models import catalog_doc, function_doc, schema_doc
+from .securables import METASTORE_ID
 
 PRIVILEGES = frozenset(
     "ACCESS ALL_PRIVILEGES APPLY_TAG BROWSE CREATE CREATE_CATALOG CREATE_CLEAN_ROOM CREATE_CONNECTION "

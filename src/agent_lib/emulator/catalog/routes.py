@@ -10,6 +10,7 @@ from ..core.deps import Caller, State
 from ..core.errors import invalid
 from ..core.identity import Principal, require_scope
 from . import connections, grants, models, tables
+from .securables import paginate
 
 router = APIRouter(prefix="/api/2.1/unity-catalog")
 
@@ -31,7 +32,7 @@ def _body(body: Any) -> dict[str, Any]:
 
 def _page(items: list[dict[str, Any]], key: str, max_results: int | None,
           page_token: str | None) -> dict[str, Any]:
-    return models.paginate(items, key, max_results, page_token)
+    return paginate(items, key, max_results, page_token)
 
 
 def _scope(caller: Principal, *scopes: str) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 from ..core.errors import not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import ADMIN_USER, EmulatorState
-from .models import METASTORE_ID, clean, schema_doc
+from .models import schema_doc
+from .securables import METASTORE_ID, clean
 
 _TYPE_NAME = {"BIGINT": "LONG", "SMALLINT": "SHORT", "TINYINT": "BYTE", "INTEGER": "INT"}
 
