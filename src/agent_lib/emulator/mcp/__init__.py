@@ -1,8 +1,10 @@
 """Managed MCP: UC functions and Genie spaces as MCP servers, and the external MCP proxy.
 
 `routes.py` serves `/api/2.0/mcp/functions/...`, `/api/2.0/mcp/genie/...` and
-`/api/2.0/mcp/external/{connection}` over MCP streamable HTTP; `models.py` holds the rules,
-`protocol.py` the stateless JSON-RPC server, `servers.py` the built-in MCP servers the emulator
-starts on first use (the demo's `ticketing` server, package `ticketing/`), `demo.py` the demo's
-part: the `ticketing` connection points at that server.
+`/api/2.0/mcp/external/{connection}` over MCP streamable HTTP; `models.py` gathers the rules,
+which live in `uc_functions.py`, `genie_tools.py` and `external.py` (over `backends.py`, the
+catalog and Genie services imported on first use); `protocol.py` is the stateless JSON-RPC
+server, `servers.py` the built-in MCP servers the emulator starts on first use (the demo's
+`ticketing` server, package `ticketing/`), `demo.py` the demo's part: the `ticketing` connection
+points at that server.
 """
