@@ -122,6 +122,10 @@ class Toolset:
     def needs_approval(self, executor: Executor) -> bool:
         return executor.requires_approval and executor.tool.ref not in self.auto_approve
 
+    def close(self) -> None:
+        """End the MCP sessions kept for the tools (a later call opens new ones)."""
+        self.context.close()
+
     def names(self) -> list[str]:
         return [f.name for f in self.functions()] + [f["name"] for f in self.client_functions]
 

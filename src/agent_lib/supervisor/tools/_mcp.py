@@ -1,20 +1,41 @@
-"""Managed MCP servers through databricks-mcp: list a server's tools, call one, read the result as text.
+"""Managed MCP servers: list a server's tools, call one, read the result as text.
 
 Servers are addressed on the workspace host: `/api/2.0/mcp/functions/{catalog}/{schema}` (UC
 functions) and `/api/2.0/mcp/external/{connection}` (the proxy in front of a UC connection).
-`DatabricksMCPClient` runs each operation with `asyncio.run`, so these calls belong in worker threads
-(which is where the client engine runs tools), never inside a running event loop.
+
+Executors go through `McpSessions`: one MCP session per server URL, opened on first use (the
+`initialize` handshake) and kept for every later listing and call, so a call costs one
+`tools/call` request. `DatabricksMCPClient` would open a new session (and a new httpx client, whose
+SSL context alone costs ~50 ms) for every operation. The sessions live on one background event loop
+(a daemon thread shared by the process); the calls block the calling thread, so they belong in
+worker threads, never inside a running event loop. Every request carries the workspace client's
+current `Authorization` (`w.config.authenticate()`, refreshed by the SDK), as databricks-mcp sends it.
+
+`list_tools(w, path)` and `call_tool(w, path, ...)` are the one-shot forms (a session per operation,
+through `DatabricksMCPClient`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
+import os
+import threading
+import weakref
+from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .base import ToolFailure
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
+
+CONNECT_TIMEOUT_S = 30.0
+"""Connect/write budget of the MCP transport's requests (databricks-mcp's default)."""
+SSE_READ_TIMEOUT_S = 300.0
+"""Read budget of a response stream (databricks-mcp's default)."""
 
 
 def server_url(w: WorkspaceClient, path: str) -> str:
@@ -25,6 +46,14 @@ def _client(w: WorkspaceClient, path: str) -> Any:
     from databricks_mcp import DatabricksMCPClient
 
     return DatabricksMCPClient(server_url(w, path), workspace_client=w)
+
+
+@lru_cache(maxsize=1)
+def ssl_context() -> Any:
+    """One SSL context for every MCP http client of the process (creating one costs ~50 ms)."""
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 class McpHttpError(Exception):
@@ -46,7 +75,7 @@ def _diagnose(w: WorkspaceClient, path: str, exc: BaseException) -> BaseExceptio
             "params": {"protocolVersion": "2025-06-18", "capabilities": {},
                        "clientInfo": {"name": "agent-lib", "version": "1"}}}
     try:
-        response = httpx.post(server_url(w, path), json=body, timeout=10, headers={
+        response = httpx.post(server_url(w, path), json=body, timeout=10, verify=ssl_context(), headers={
             **w.config.authenticate(), "Accept": "application/json, text/event-stream"})
     except Exception:  # noqa: BLE001 - keep the original error
         return exc
@@ -61,7 +90,7 @@ def _diagnose(w: WorkspaceClient, path: str, exc: BaseException) -> BaseExceptio
 
 
 def list_tools(w: WorkspaceClient, path: str) -> list[Any]:
-    """The server's `mcp.types.Tool`s (name, description, inputSchema)."""
+    """The server's `mcp.types.Tool`s (name, description, inputSchema), over a session of its own."""
     try:
         return list(_client(w, path).list_tools())
     except Exception as exc:
@@ -69,15 +98,249 @@ def list_tools(w: WorkspaceClient, path: str) -> list[Any]:
 
 
 def call_tool(w: WorkspaceClient, path: str, name: str, arguments: dict[str, Any]) -> str:
-    """The tool's result as text; an MCP error result raises `ToolFailure` with the server's words."""
+    """The tool's result as text, over a session of its own; an MCP error result raises `ToolFailure`."""
     try:
         result = _client(w, path).call_tool(name, arguments)
     except Exception as exc:
         raise _diagnose(w, path, unwrap(exc)) from None
+    return _text_or_failure(result, name)
+
+
+def _text_or_failure(result: Any, name: str) -> str:
     text = result_text(result)
     if getattr(result, "isError", False):
         raise ToolFailure(text or f"MCP tool {name} failed without a message")
     return text
+
+
+# -- kept sessions ----------------------------------------------------------------------------------
+
+class _LoopThread:
+    """The process's event loop for MCP sessions, on a daemon thread started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            alive = self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
+            if not alive or self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="agent-lib-mcp", daemon=True)
+                thread.start()
+                self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            return self._loop
+
+
+_LOOP = _LoopThread()
+
+
+def _auth(w: WorkspaceClient) -> Any:
+    import httpx
+
+    class WorkspaceAuth(httpx.Auth):
+        """The workspace client's current credentials on every request (the SDK refreshes them)."""
+
+        def auth_flow(self, request: httpx.Request) -> Any:
+            request.headers.update(w.config.authenticate())
+            yield request
+
+    return WorkspaceAuth()
+
+
+class _Session:
+    """One MCP session, held open by a task on the shared loop until `close()`."""
+
+    def __init__(self, url: str, w: WorkspaceClient) -> None:
+        self.url = url
+        self.ready: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.error: BaseException | None = None
+        self.session_id: str | None = None
+        self.used = False
+        self._stop: asyncio.Event | None = None
+        self._loop = _LOOP.get()
+        self.holder = asyncio.run_coroutine_threadsafe(self._hold(w), self._loop)
+
+    @property
+    def alive(self) -> bool:
+        return self.error is None and not self.holder.done()
+
+    async def _hold(self, w: WorkspaceClient) -> None:
+        import httpx
+        from mcp.client.session import ClientSession
+        from mcp.client.streamable_http import streamable_http_client
+
+        self._stop = asyncio.Event()
+        try:
+            http = httpx.AsyncClient(auth=_auth(w), verify=ssl_context(),
+                                     timeout=httpx.Timeout(CONNECT_TIMEOUT_S, read=SSE_READ_TIMEOUT_S))
+            async with http, streamable_http_client(self.url, http_client=http) as (read, write, get_id):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    self.session_id = get_id()
+                    self.ready.set_result(session)
+                    await self._stop.wait()
+        except BaseException as exc:  # noqa: BLE001 - kept for the callers; the task just ends
+            self.error = unwrap(exc)
+            if not self.ready.done():
+                self.ready.set_exception(self.error)
+        finally:
+            if not self.ready.done():  # closed before it was ready
+                self.ready.set_exception(ConnectionError(f"MCP session to {self.url} was closed"))
+
+    def run(self, operation: Any, timeout_s: float) -> Any:
+        """`await operation(session)` on the loop, waited for here (at most `timeout_s`)."""
+        session = self.ready.result(timeout=timeout_s)
+        future = asyncio.run_coroutine_threadsafe(operation(session), self._loop)
+        try:
+            result = future.result(timeout=timeout_s)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(f"the MCP server {self.url} did not answer within {timeout_s:g} s") from None
+        self.used = True
+        return result
+
+    def close(self) -> None:
+        def stop() -> None:
+            if self._stop is not None:
+                self._stop.set()
+            elif not self.holder.done():
+                self.holder.cancel()
+
+        try:
+            self._loop.call_soon_threadsafe(stop)
+        except RuntimeError:  # the loop is gone (interpreter exit): nothing is open anymore
+            pass
+
+
+def _close_idle(idle: dict[str, list[_Session]]) -> None:
+    for sessions in idle.values():
+        for session in sessions:
+            session.close()
+    idle.clear()
+
+
+class McpSessions:
+    """The MCP sessions of one owner (a Supervisor's tools), kept between operations.
+
+    An operation takes an idle session to its server (or opens one) and gives it back when done,
+    so parallel calls to one server run on sessions of their own, as they did with a session per
+    call. A session that fails (an HTTP error, a broken connection, a timeout) is closed and the
+    error reported as before (`McpHttpError` with the server's status); the next operation opens a
+    new one. When a server ended a session it had served (a stateful server's 404 `Session
+    terminated`), the operation runs once more on a new session. `close()` ends the sessions; a
+    later operation opens new ones.
+    """
+
+    MAX_IDLE = 4
+    """Idle sessions kept per server."""
+
+    def __init__(self, w: WorkspaceClient, timeout_s: float = 120.0) -> None:
+        self.workspace_client = w
+        self.timeout_s = timeout_s
+        self.opened = 0
+        """Sessions opened so far (instrumentation: tests assert reuse with it)."""
+        self._idle: dict[str, list[_Session]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _close_idle, self._idle)
+
+    def _checkout(self, url: str) -> tuple[_Session, int]:
+        with self._lock:
+            idle = self._idle.get(url, [])
+            while idle:
+                session = idle.pop()
+                if session.alive:
+                    return session, self._generation
+                session.close()
+            self.opened += 1
+            generation = self._generation
+        return _Session(url, self.workspace_client), generation
+
+    def _checkin(self, session: _Session, generation: int) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(session.url, [])
+            if session.alive and generation == self._generation and len(idle) < self.MAX_IDLE:
+                idle.append(session)
+                return
+        session.close()
+
+    def _run(self, path: str, operation: Any) -> Any:
+        w = self.workspace_client
+        url = server_url(w, path)
+        for attempt in (1, 2):
+            session, generation = self._checkout(url)
+            was_used = session.used
+            try:
+                result = session.run(operation, self.timeout_s)
+            except Exception as exc:
+                if session.alive and _answered(exc):
+                    self._checkin(session, generation)  # the server's JSON-RPC error: the session is fine
+                    raise
+                session.close()
+                try:
+                    session.holder.result(timeout=2)  # the session's own error, once it has ended
+                except BaseException:  # noqa: BLE001 - only waiting for it to end
+                    pass
+                if attempt == 1 and was_used and _terminated(exc):
+                    continue  # a stateful server forgot the session: a new one, the operation again
+                cause = session.error if session.error is not None and _closed(exc) else unwrap(exc)
+                raise _diagnose(w, path, cause) from None
+            self._checkin(session, generation)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def list_tools(self, path: str) -> list[Any]:
+        """The server's `mcp.types.Tool`s (name, description, inputSchema)."""
+
+        async def listing(session: Any) -> list[Any]:
+            return list((await session.list_tools()).tools)
+
+        return self._run(path, listing)
+
+    def call_tool(self, path: str, name: str, arguments: dict[str, Any]) -> str:
+        """The tool's result as text; an MCP error result raises `ToolFailure` with the server's words."""
+        timeout = timedelta(seconds=self.timeout_s)
+
+        async def calling(session: Any) -> Any:
+            return await session.call_tool(name, arguments, read_timeout_seconds=timeout)
+
+        return _text_or_failure(self._run(path, calling), name)
+
+    def idle(self) -> int:
+        """Open sessions waiting for an operation."""
+        with self._lock:
+            return sum(1 for sessions in self._idle.values() for s in sessions if s.alive)
+
+    def close(self) -> None:
+        """End the idle sessions now and the busy ones when their operation is done."""
+        with self._lock:
+            self._generation += 1
+            _close_idle(self._idle)
+
+
+def _mcp_error_message(exc: BaseException) -> str | None:
+    error = getattr(exc, "error", None)
+    message = getattr(error, "message", None)
+    return message if isinstance(message, str) else None
+
+
+def _terminated(exc: BaseException) -> bool:
+    return _mcp_error_message(unwrap(exc)) == "Session terminated"
+
+
+def _closed(exc: BaseException) -> bool:
+    return _mcp_error_message(unwrap(exc)) == "Connection closed" or isinstance(
+        unwrap(exc), ConnectionError | RuntimeError) or type(unwrap(exc)).__name__ == "ClosedResourceError"
+
+
+def _answered(exc: BaseException) -> bool:
+    """An error the server answered within a working session (not a transport failure)."""
+    message = _mcp_error_message(unwrap(exc))
+    return message is not None and message not in ("Session terminated", "Connection closed")
 
 
 def result_text(result: Any) -> str:
@@ -104,4 +367,5 @@ def schema_of(tool: Any) -> dict[str, Any]:
     return {"type": "object", "properties": {}, **schema}
 
 
-__all__ = ["call_tool", "list_tools", "result_text", "schema_of", "server_url", "unwrap"]
+__all__ = ["McpHttpError", "McpSessions", "call_tool", "list_tools", "result_text", "schema_of", "server_url",
+           "ssl_context", "unwrap"]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
     from ...spec import HostedTool
+    from ._mcp import McpSessions
 
 MAX_NAME = 64
 
@@ -42,13 +43,25 @@ class FunctionTool:
 
 @dataclass(frozen=True)
 class ToolContext:
-    """What executors share: the caller's workspace client, the time budget and retry policy."""
+    """What executors share: the caller's workspace client, the time budget, retry policy and the
+    MCP sessions kept for them (one `McpSessions` per context unless one is given)."""
 
     workspace_client: WorkspaceClient
     timeout_s: float = 120.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     warehouse_id: str | None = None
     """Run UC functions with statement execution on this warehouse instead of managed MCP."""
+    mcp: McpSessions = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.mcp is None:
+            from ._mcp import McpSessions
+
+            object.__setattr__(self, "mcp", McpSessions(self.workspace_client, self.timeout_s))
+
+    def close(self) -> None:
+        """End the kept MCP sessions (a later call opens new ones)."""
+        self.mcp.close()
 
 
 def question_schema(doc: str) -> dict[str, Any]:

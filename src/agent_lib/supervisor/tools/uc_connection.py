@@ -22,8 +22,7 @@ class UcConnectionExecutor(Executor):
         self.path = f"/api/2.0/mcp/external/{tool.ref}"
 
     def functions(self) -> list[FunctionTool]:
-        w = self.context.workspace_client
-        tools = self.context.retry.call(lambda: _mcp.list_tools(w, self.path))
+        tools = self.context.retry.call(lambda: self.context.mcp.list_tools(self.path))
         return [FunctionTool(t.name, self._description(t), _mcp.schema_of(t)) for t in tools]
 
     def _description(self, tool: Any) -> str:
@@ -31,7 +30,7 @@ class UcConnectionExecutor(Executor):
         return f"{own}\n\n(MCP server of connection {self.tool.ref}: {self.tool.description.strip()})"
 
     def call(self, name: str, arguments: dict[str, Any]) -> str:
-        return _mcp.call_tool(self.context.workspace_client, self.path, name, arguments)
+        return self.context.mcp.call_tool(self.path, name, arguments)
 
 
 __all__ = ["UcConnectionExecutor"]

@@ -43,8 +43,7 @@ class UcFunctionExecutor(Executor):
     def functions(self) -> list[FunctionTool]:
         if self.context.warehouse_id:
             return [self._from_catalog()]
-        w = self.context.workspace_client
-        tools = self.context.retry.call(lambda: _mcp.list_tools(w, self.mcp_path))
+        tools = self.context.retry.call(lambda: self.context.mcp.list_tools(self.mcp_path))
         for tool in tools:
             names = (self.name, self.full_name, self.function)
             if tool.name in names or tool.name.endswith(f"__{self.function}"):
@@ -78,8 +77,7 @@ class UcFunctionExecutor(Executor):
     def call(self, name: str, arguments: dict[str, Any]) -> str:
         if self.context.warehouse_id:
             return self._sql(arguments)
-        w = self.context.workspace_client
-        return _mcp.call_tool(w, self.mcp_path, self._mcp_name, arguments)
+        return self.context.mcp.call_tool(self.mcp_path, self._mcp_name, arguments)
 
     def _sql(self, arguments: dict[str, Any]) -> str:
         from databricks.sdk.service.sql import StatementParameterListItem, StatementState
