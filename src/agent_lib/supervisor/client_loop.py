@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     from ..spec import AgentSpec
 
 
+MAX_TOOL_WORKERS = 32
+"""Tool calls running at once per loop, over all its turns in progress (threads start on demand)."""
+
+
 class Cancelled(Exception):
     """The run was cancelled from outside (`should_stop` returned true)."""
 
@@ -229,23 +233,26 @@ class LoopRun:
             return []
         self._check_stop()
         budget = self.loop.timeout_s
-        pool = ThreadPoolExecutor(max_workers=min(8, len(items)), thread_name_prefix="agent-lib-tool")
+        pool = self.loop.executor()
         started = time.time()
+        futures = [pool.submit(self._run_one, root, item) for item in items]
         try:
-            futures = [pool.submit(self._run_one, root, item) for item in items]
             outputs = []
             for item, future in zip(items, futures, strict=True):
                 try:
                     outputs.append(future.result(timeout=max(0.0, started + budget + 1 - time.time())))
                 except FutureTimeout:
+                    self.loop.discard_executor(pool)  # its worker may never come back
                     message = f"{item['name']} did not finish within {budget:g} s"
                     with self._lock:
                         now = time.time()
                         self.timings.setdefault(item["call_id"], Timing(started, now, now - started, message))
                     outputs.append(error_output(message))
             return outputs
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
     def _run_one(self, root: Span, item: dict[str, Any]) -> str:
         name = item["name"]
@@ -304,6 +311,42 @@ class ClientLoop:
         self.tracing = tracing
         self.toolset = Toolset(spec.tools, ToolContext(workspace_client, timeout_s, self.retry, warehouse_id),
                                auto_approve=auto_approve, client_functions=client_functions)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self.pools_created = 0
+        """Tool thread pools started so far (instrumentation: one for the loop's life, plus one after
+        each abandoned call)."""
+
+    # -- the tool thread pool --------------------------------------------------------------------
+    def executor(self) -> ThreadPoolExecutor:
+        """The loop's thread pool for tool calls, started on first use and kept across turns."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=MAX_TOOL_WORKERS, thread_name_prefix="agent-lib-tool")
+                self.pools_created += 1
+            return self._pool
+
+    def discard_executor(self, pool: ThreadPoolExecutor) -> None:
+        """Stop using `pool` (a call on it was abandoned): the next call gets a fresh pool, so a
+        stuck worker never holds up later turns; the stuck call ends on its own."""
+        with self._pool_lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=False)
+
+    def close(self) -> None:
+        """Release the thread pool and the MCP sessions; a later turn starts them again."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)  # calls already handed to it still finish
+        self.toolset.close()
+
+    def __enter__(self) -> ClientLoop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def start(self, input: str | Sequence[Any], *, response_id: str | None = None,
               should_stop: Callable[[], bool] | None = None) -> LoopRun:

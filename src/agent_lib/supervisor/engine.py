@@ -11,6 +11,8 @@
     if result.pending_approvals:                           # uc_connection / app tools ask first
         result = sup.respond(result.approve())
 
+    sup.close()                                            # or `with Supervisor(...) as sup:`
+
 Both engines take the same spec (model, instructions, hosted tools), return the same `AgentResult`
 and stream the same events; `engine="hosted"` calls the Supervisor API, `engine="client"` runs the
 loop here (the way off the Supervisor API's end of life on 2026-09-30).
@@ -138,6 +140,18 @@ class Supervisor:
         assert self._loop is not None
         run: LoopRun = self._loop.start(input)
         return TurnStream(iter(run), lambda: _client_result(run))
+
+    def close(self) -> None:
+        """Release what the Supervisor keeps between turns (engine client: the tool thread pool and
+        the MCP sessions). Idempotent; a later turn starts them again. Also `with Supervisor(...)`."""
+        if self._loop is not None:
+            self._loop.close()
+
+    def __enter__(self) -> Supervisor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"Supervisor(agent={self.spec.name!r}, engine={self.engine!r}, model={self.spec.model!r})"
