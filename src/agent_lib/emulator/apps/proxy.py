@@ -28,6 +28,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from ..core import latency
 from ..core.net import listen_loopback
 from ..core.state import WORKSPACE_ID, EmulatorState
 from . import models, runner
@@ -165,7 +166,7 @@ def _asgi(state: EmulatorState, name: str, listener: Listener) -> Any:
             response = _error(502, "BAD_GATEWAY", f"The App's proxy failed: {exc}")
         await response(scope, receive, send)
 
-    return app
+    return latency.wrap_app_proxy(state, app)  # benchmarks: App calls get the injected tool latency
 
 
 async def _handle(state: EmulatorState, name: str, listener: Listener, request: Any) -> Any:
