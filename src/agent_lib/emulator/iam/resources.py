@@ -38,30 +38,30 @@ def _name_parts(display_name: str) -> dict[str, str]:
     return out
 
 
-def user_resource(doc: dict[str, Any]) -> Resource:
-    """A core user document as the SDK's `iam.User`."""
+def _principal_resource(doc: dict[str, Any], name_field: str, schemas: list[str], **more: Any) -> Resource:
+    """The fields every principal shows: id, its name under `name_field`, display name, state,
+    groups; `more` goes between the state and the groups, as the SDK orders a `User`."""
     return {
         "id": doc["id"],
-        "userName": doc["name"],
+        name_field: doc["name"],
         "displayName": doc["display_name"],
         "active": doc.get("active", True),
-        "name": _name_parts(doc["display_name"]),
-        "emails": [{"value": doc["name"], "type": "work", "primary": True}],
+        **more,
         "groups": _group_refs(doc.get("groups", [])),
-        "schemas": [SCHEMA_USER, SCHEMA_USER_WORKSPACE],
+        "schemas": schemas,
     }
+
+
+def user_resource(doc: dict[str, Any]) -> Resource:
+    """A core user document as the SDK's `iam.User`."""
+    return _principal_resource(doc, "userName", [SCHEMA_USER, SCHEMA_USER_WORKSPACE],
+                               name=_name_parts(doc["display_name"]),
+                               emails=[{"value": doc["name"], "type": "work", "primary": True}])
 
 
 def service_principal_resource(doc: dict[str, Any]) -> Resource:
     """A core service principal document as the SDK's `iam.ServicePrincipal`."""
-    return {
-        "id": doc["id"],
-        "applicationId": doc["name"],
-        "displayName": doc["display_name"],
-        "active": doc.get("active", True),
-        "groups": _group_refs(doc.get("groups", [])),
-        "schemas": [SCHEMA_SP],
-    }
+    return _principal_resource(doc, "applicationId", [SCHEMA_SP])
 
 
 def me(state: EmulatorState, caller: Principal) -> Resource:
@@ -71,11 +71,4 @@ def me(state: EmulatorState, caller: Principal) -> Resource:
         raise ScimError(404, f"User {caller.id} does not exist.")
     if doc["kind"] == "user":
         return user_resource(doc)
-    return {
-        "id": doc["id"],
-        "userName": doc["name"],
-        "displayName": doc["display_name"],
-        "active": doc.get("active", True),
-        "groups": _group_refs(doc.get("groups", [])),
-        "schemas": [SCHEMA_USER],
-    }
+    return _principal_resource(doc, "userName", [SCHEMA_USER])
