@@ -22,7 +22,11 @@ from ..core.errors import ApiError, invalid
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from .deployments import (  # noqa: F401  (re-exported: routes, demo and tests use models.*)
-    _record_deployment, create_deployment, get_deployment, list_deployments, render_deployment,
+    _record_deployment,
+    create_deployment,
+    get_deployment,
+    list_deployments,
+    render_deployment,
 )
 from .deployments import drop_all as _drop_deployments
 from .records import APPS, UPDATES, app_status, compute_status, exists, load, now, public, require

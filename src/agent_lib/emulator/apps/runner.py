@@ -22,7 +22,13 @@ from ..core.state import EmulatorState
 from .deployments import finish_deployment, load_deployment
 from .launch import launch
 from .process import (  # noqa: F401  (LaunchError, Unavailable, runtime: the proxy and tests use runner.*)
-    AppProcess, AppsRuntime, LaunchError, Unavailable, existing_runtime, runtime, tail,
+    AppProcess,
+    AppsRuntime,
+    LaunchError,
+    Unavailable,
+    existing_runtime,
+    runtime,
+    tail,
 )
 from .records import APPS, load, set_app_status
 

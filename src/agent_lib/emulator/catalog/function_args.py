@@ -218,4 +218,3 @@ def order_args(doc: dict[str, Any], args: list[str]) -> list[str]:
                 f"[WRONG_NUM_ARGS] Function {full} needs parameter '{p['name']}' "
                 f"({p.get('type_text', '')}), which has no default.")
     return ordered
-

@@ -170,7 +170,6 @@ def list_response(resources: list[Resource], *, filter: str | None, start_index:
     return out
 
 
-
 def project(resource: Resource, attributes: str | None, excluded: str | None) -> Resource:
     """SCIM `attributes` / `excludedAttributes` (top-level names; `id` and `schemas` always kept)."""
     out = dict(resource)
