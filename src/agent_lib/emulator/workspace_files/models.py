@@ -1,135 +1,64 @@
 """Workspace objects: directories, files and notebooks under `/Users`, `/Shared`, ... (no HTTP here).
 
-Databricks stores workspace paths without the `/Workspace` prefix (the FUSE mount name) and
-accepts both spellings on input; `normalize` does the same. Metadata lives in kind
-`workspace_object` (key: the normalized path), contents in kind `workspace_content` (key: the
-object id, base64), so listings stay cheap and a restart keeps everything.
-
-`/`, `/Users`, `/Shared`, `/Repos` and every principal's home folder `/Users/<name>` exist
-implicitly, as they do on Databricks. Non-admins may read and write their own home folder and
-`/Shared`; admins everything.
+Metadata lives in kind `workspace_object` (key: the normalized path), contents in kind
+`workspace_content` (key: the object id, base64), so listings stay cheap and a restart keeps
+everything. Paths, the implicit folders and access rules are in `paths.py` (`normalize` and
+`can_access` are re-exported here for App deployments); notebook formats in `notebooks.py`.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
-import json
 import posixpath
 import time
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from ..core.errors import ApiError, already_exists, invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
+from .notebooks import (
+    LANGUAGE_EXT,
+    LANGUAGES,
+    auto_kind,
+    ipynb_language,
+    notebook_jupyter,
+    notebook_source,
+)
+from .paths import (  # noqa: F401  (normalize, can_access: re-exported for App deployments)
+    CONTENTS,
+    OBJECTS,
+    ROOTS,
+    can_access,
+    implicit_dir,
+    implicit_info,
+    lookup,
+    normalize,
+    parent,
+    require,
+    require_dir,
+)
 
-OBJECTS = "workspace_object"
-CONTENTS = "workspace_content"
-
-ROOTS = ("/Users", "/Shared", "/Repos")
 MAX_JSON_CONTENT = 10 * 1024 * 1024  # Databricks' limit for base64 `content` in JSON imports/exports
 
 IMPORT_FORMATS = ("AUTO", "SOURCE", "RAW", "JUPYTER", "DBC", "HTML", "R_MARKDOWN")
-LANGUAGES = ("PYTHON", "SQL", "SCALA", "R")
-
-_EXT_LANGUAGE = {".py": "PYTHON", ".sql": "SQL", ".scala": "SCALA", ".r": "R"}
-_LANGUAGE_EXT = {"PYTHON": "py", "SQL": "sql", "SCALA": "scala", "R": "r"}
-_COMMENT = {"PYTHON": "#", "SQL": "--", "SCALA": "//", "R": "#"}
-_HEADER = "Databricks notebook source"
-_CELL = "COMMAND ----------"
-
-
-# -- paths ----------------------------------------------------------------------------------------
-def normalize(path: str | None, field: str = "path") -> str:
-    """`/Workspace/Users/a/b/` -> `/Users/a/b`; refuses relative paths and `..`, naming the field."""
-    if path is None or not str(path).strip():
-        raise invalid(f"Missing required field: {field}")
-    path = str(path).strip()
-    if not path.startswith("/"):
-        raise invalid(f"Invalid value for field '{field}': path ({path}) must be absolute (start with '/').")
-    parts = [p for p in path.split("/") if p]
-    if any(p in (".", "..") for p in parts):
-        raise invalid(f"Invalid value for field '{field}': path ({path}) must not contain '.' or '..'.")
-    if parts and parts[0] == "Workspace":
-        parts = parts[1:]
-    return "/" + "/".join(parts)
-
-
-def _parent(path: str) -> str:
-    return posixpath.dirname(path) or "/"
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _stable_id(path: str) -> int:
-    return int(hashlib.sha256(path.encode()).hexdigest()[:13], 16)
-
-
-def _implicit_dir(state: EmulatorState, path: str) -> bool:
-    if path == "/" or path in ROOTS:
-        return True
-    parts = path.split("/")
-    if len(parts) == 3 and parts[1] == "Users":
-        name = parts[2]
-        return bool(state.identities.find("user", name) or state.identities.find("service_principal", name))
-    return False
-
-
-def _implicit_info(path: str) -> dict[str, Any]:
-    oid = _stable_id(path)
-    return {"path": path, "object_type": "DIRECTORY", "object_id": oid, "resource_id": str(oid)}
-
-
-def _lookup(state: EmulatorState, path: str) -> dict[str, Any] | None:
-    doc = state.store.get(OBJECTS, path)
-    if doc is not None:
-        return doc
-    if _implicit_dir(state, path):
-        return _implicit_info(path)
-    return None
-
-
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    """The object as the API shows it (private fields such as the notebook's `_format` dropped)."""
     return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
-# -- access ---------------------------------------------------------------------------------------
-def can_access(principal: Principal, path: str, *, write: bool = False) -> bool:
-    """Home folder and /Shared for everyone, everything for admins; `/`, `/Users` readable by all."""
-    if principal.admin:
-        return True
-    if not write and path in ("/", "/Users", "/Repos"):
-        return True
-    if path == "/Shared" or path.startswith("/Shared/"):
-        return True
-    home = f"/Users/{principal.name}".lower()
-    low = path.lower()
-    return low == home or low.startswith(home + "/")
-
-
-def _require(principal: Principal, path: str, *, write: bool = False) -> None:
-    if not can_access(principal, path, write=write):
-        what = "Edit" if write else "Read"
-        raise permission_denied(f"User {principal.name} does not have {what} permission on path ({path}).")
-
-
-def _require_dir(state: EmulatorState, path: str) -> None:
-    parent = _lookup(state, path)
-    if parent is None:
-        raise not_found(f"The parent folder ({path}) does not exist.")
-    if parent["object_type"] != "DIRECTORY":
-        raise invalid(f"The parent path ({path}) is not a directory.")
-
-
-# -- operations -----------------------------------------------------------------------------------
 def get_status(state: EmulatorState, caller: Principal, path: str) -> dict[str, Any]:
     path = normalize(path)
-    _require(caller, path)
-    doc = _lookup(state, path)
+    require(caller, path)
+    doc = lookup(state, path)
     if doc is None:
         raise not_found(f"Path ({path}) doesn't exist.")
     return _public(doc)
@@ -146,39 +75,16 @@ def mkdirs(state: EmulatorState, caller: Principal | None, path: str) -> None:
     """Create a directory and its parents; an existing directory is fine, a file on the way is not."""
     path = normalize(path)
     if caller is not None:
-        _require(caller, path, write=True)
+        require(caller, path, write=True)
     parts = [p for p in path.split("/") if p]
     with state.store.transaction():
         for i in range(1, len(parts) + 1):
             prefix = "/" + "/".join(parts[:i])
-            existing = _lookup(state, prefix)
+            existing = lookup(state, prefix)
             if existing is None:
                 _make_dir(state, prefix)
             elif existing["object_type"] != "DIRECTORY":
                 raise already_exists(f"Path ({prefix}) already exists and is not a directory.")
-
-
-def _auto_kind(path: str, content: bytes) -> tuple[str, str, str | None]:
-    """(object type, stored path, language) for format AUTO: a notebook only if it says it is one."""
-    root, ext = posixpath.splitext(path)
-    if ext.lower() == ".ipynb":
-        return "NOTEBOOK", root, _ipynb_language(content)
-    language = _EXT_LANGUAGE.get(ext.lower())
-    if language:
-        first = content.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-        if first == f"{_COMMENT[language]} {_HEADER}":
-            return "NOTEBOOK", root, language
-    return "FILE", path, None
-
-
-def _ipynb_language(content: bytes) -> str:
-    try:
-        meta = json.loads(content).get("metadata", {})
-    except (ValueError, AttributeError):
-        raise invalid("Invalid value for field 'content': not a Jupyter notebook (invalid JSON).") from None
-    lang = str((meta.get("language_info") or {}).get("name") or meta.get("kernelspec", {}).get("language")
-               or "python").upper()
-    return lang if lang in LANGUAGES else "PYTHON"
 
 
 def import_object(state: EmulatorState, caller: Principal | None, path: str, content: bytes, *,
@@ -195,7 +101,7 @@ def import_object(state: EmulatorState, caller: Principal | None, path: str, con
     nb_format = "SOURCE"
     if fmt == "AUTO":
         was_ipynb = path.lower().endswith(".ipynb")
-        object_type, path, language = _auto_kind(path, content)
+        object_type, path, language = auto_kind(path, content)
         nb_format = "JUPYTER" if was_ipynb else "SOURCE"
     elif fmt == "RAW":
         object_type = "FILE"
@@ -205,19 +111,19 @@ def import_object(state: EmulatorState, caller: Principal | None, path: str, con
                           "file as SOURCE (or use format AUTO to import it as a workspace file).")
         object_type = "NOTEBOOK"
     elif fmt == "JUPYTER":
-        object_type, language, nb_format = "NOTEBOOK", language or _ipynb_language(content), "JUPYTER"
+        object_type, language, nb_format = "NOTEBOOK", language or ipynb_language(content), "JUPYTER"
         if path.lower().endswith(".ipynb"):
             path = path[: -len(".ipynb")]
     else:
         raise invalid(f"Invalid value for field 'format': {fmt} imports are not supported by the emulated "
                       "workspace; use AUTO, SOURCE, RAW or JUPYTER.")
     if caller is not None:
-        _require(caller, path, write=True)
+        require(caller, path, write=True)
     if path == "/" or path in ROOTS:
         raise already_exists(f"Path ({path}) already exists.")
     with state.store.transaction():
-        _require_dir(state, _parent(path))
-        existing = _lookup(state, path)
+        require_dir(state, parent(path))
+        existing = lookup(state, path)
         if existing is not None:
             if existing["object_type"] == "DIRECTORY":
                 raise already_exists(f"Path ({path}) already exists and is a directory.")
@@ -240,7 +146,7 @@ def import_object(state: EmulatorState, caller: Principal | None, path: str, con
 
 def write_file(state: EmulatorState, path: str, content: bytes) -> dict[str, Any]:
     """Seeds and tests: a workspace FILE at `path`, parents created, replaced if present."""
-    mkdirs(state, None, _parent(normalize(path)))
+    mkdirs(state, None, parent(normalize(path)))
     return import_object(state, None, path, content, format="RAW", overwrite=True)
 
 
@@ -249,44 +155,12 @@ def _content(state: EmulatorState, doc: dict[str, Any]) -> bytes:
     return base64.b64decode(raw["b64"])
 
 
-def _notebook_source(doc: dict[str, Any], content: bytes) -> bytes:
-    """A notebook as Databricks SOURCE: the header line, cells separated by COMMAND lines."""
-    language = doc.get("language") or "PYTHON"
-    c = _COMMENT[language]
-    if doc.get("_format") == "JUPYTER":
-        try:
-            cells = json.loads(content).get("cells", [])
-        except ValueError:
-            cells = []
-        bodies = ["".join(cell.get("source", "")) if isinstance(cell.get("source"), list)
-                  else str(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code"]
-        return (f"{c} {_HEADER}\n" + f"\n\n{c} {_CELL}\n\n".join(bodies) + "\n").encode()
-    text = content.decode("utf-8", "replace")
-    if not text.lstrip().startswith(f"{c} {_HEADER}"):
-        text = f"{c} {_HEADER}\n" + text
-    return text.encode()
-
-
-def _notebook_jupyter(doc: dict[str, Any], content: bytes) -> bytes:
-    if doc.get("_format") == "JUPYTER":
-        return content
-    language = doc.get("language") or "PYTHON"
-    c = _COMMENT[language]
-    text = _notebook_source(doc, content).decode()
-    text = text.split("\n", 1)[1] if "\n" in text else ""
-    cells = [chunk.strip("\n") for chunk in text.split(f"{c} {_CELL}")]
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                     "source": cell.splitlines(keepends=True)} for cell in cells if cell.strip()],
-          "metadata": {"language_info": {"name": language.lower()}}, "nbformat": 4, "nbformat_minor": 5}
-    return json.dumps(nb, indent=1).encode()
-
-
 def export(state: EmulatorState, caller: Principal, path: str, format: str | None = None,
            *, direct: bool = False) -> tuple[bytes, str]:
     """`/api/2.0/workspace/export`: (content, file_type)."""
     path = normalize(path)
-    _require(caller, path)
-    doc = _lookup(state, path)
+    require(caller, path)
+    doc = lookup(state, path)
     if doc is None:
         raise not_found(f"Path ({path}) doesn't exist.")
     fmt = (format or "SOURCE").upper()
@@ -307,9 +181,9 @@ def export(state: EmulatorState, caller: Principal, path: str, format: str | Non
     else:
         content = _content(state, doc)
         if fmt in ("SOURCE", "AUTO"):
-            data, file_type = _notebook_source(doc, content), _LANGUAGE_EXT[doc.get("language") or "PYTHON"]
+            data, file_type = notebook_source(doc, content), LANGUAGE_EXT[doc.get("language") or "PYTHON"]
         elif fmt == "JUPYTER":
-            data, file_type = _notebook_jupyter(doc, content), "ipynb"
+            data, file_type = notebook_jupyter(doc, content), "ipynb"
         else:
             raise invalid(f"Invalid value for field 'format': {fmt} exports are not supported by the "
                           "emulated workspace; use SOURCE, AUTO or JUPYTER.")
@@ -328,12 +202,12 @@ def _children(state: EmulatorState, path: str) -> list[dict[str, Any]]:
             found[doc["path"]] = doc
     if path == "/":
         for root in ROOTS:
-            found.setdefault(root, _implicit_info(root))
+            found.setdefault(root, implicit_info(root))
     elif path == "/Users":
         for p in state.identities.all():
             home = f"/Users/{p['name']}"
             if p.get("active", True) and p["kind"] == "user":
-                found.setdefault(home, _implicit_info(home))
+                found.setdefault(home, implicit_info(home))
     return [found[k] for k in sorted(found)]
 
 
@@ -341,8 +215,8 @@ def list_objects(state: EmulatorState, caller: Principal, path: str,
                  modified_after: int | None = None) -> list[dict[str, Any]]:
     """`/api/2.0/workspace/list`: a directory's entries, or the object itself for a file."""
     path = normalize(path)
-    _require(caller, path)
-    doc = _lookup(state, path)
+    require(caller, path)
+    doc = lookup(state, path)
     if doc is None:
         raise not_found(f"Path ({path}) doesn't exist.")
     if doc["object_type"] != "DIRECTORY":
@@ -360,11 +234,11 @@ def list_objects(state: EmulatorState, caller: Principal, path: str,
 
 def delete(state: EmulatorState, caller: Principal, path: str, recursive: bool = False) -> None:
     path = normalize(path)
-    _require(caller, path, write=True)
+    require(caller, path, write=True)
     with state.store.transaction():
         doc = state.store.get(OBJECTS, path)
         if doc is None:
-            if _implicit_dir(state, path):
+            if implicit_dir(state, path):
                 raise permission_denied(f"Path ({path}) is a system folder and cannot be deleted.")
             raise not_found(f"Path ({path}) doesn't exist.")
         if doc["object_type"] == "DIRECTORY":
@@ -378,39 +252,38 @@ def delete(state: EmulatorState, caller: Principal, path: str, recursive: bool =
         state.store.delete(CONTENTS, str(doc["object_id"]))
 
 
-# -- trees (App deployments) ----------------------------------------------------------------------
+# -- trees (App deployments, directory exports) -------------------------------------------------
+def _tree(state: EmulatorState, path: str, *, caller: Principal | None = None,
+          include_files: bool = True) -> Iterator[tuple[str, bytes]]:
+    """(path relative to the folder, bytes) for everything below it; notebooks as SOURCE with
+    their extension back. With `caller`, only what it may read; FILEs only if `include_files`."""
+    prefix = "/" if path == "/" else path + "/"
+    for obj in state.store.list(OBJECTS, prefix):
+        if caller is not None and not can_access(caller, obj["path"]):
+            continue
+        rel = obj["path"][len(prefix):]
+        if obj["object_type"] == "FILE" and include_files:
+            yield rel, _content(state, obj)
+        elif obj["object_type"] == "NOTEBOOK":
+            lang = obj.get("language") or "PYTHON"
+            yield f"{rel}.{LANGUAGE_EXT[lang]}", notebook_source(obj, _content(state, obj))
+
+
 def read_tree(state: EmulatorState, path: str) -> dict[str, bytes] | None:
     """Every file below a directory as {relative path: bytes}; notebooks get their extension back.
 
     No permission check (callers check `can_access` first). None if `path` is not a directory.
     """
     path = normalize(path)
-    doc = _lookup(state, path)
+    doc = lookup(state, path)
     if doc is None or doc["object_type"] != "DIRECTORY":
         return None
-    prefix = "/" if path == "/" else path + "/"
-    out: dict[str, bytes] = {}
-    for obj in state.store.list(OBJECTS, prefix):
-        rel = obj["path"][len(prefix):]
-        if obj["object_type"] == "FILE":
-            out[rel] = _content(state, obj)
-        elif obj["object_type"] == "NOTEBOOK":
-            lang = obj.get("language") or "PYTHON"
-            out[f"{rel}.{_LANGUAGE_EXT[lang]}"] = _notebook_source(obj, _content(state, obj))
-    return out
+    return dict(_tree(state, path))
 
 
 def _zip_tree(state: EmulatorState, caller: Principal, path: str, *, include_files: bool) -> bytes:
     buf = io.BytesIO()
-    prefix = path.rstrip("/") + "/"
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for obj in state.store.list(OBJECTS, prefix if path != "/" else "/"):
-            if not can_access(caller, obj["path"]):
-                continue
-            rel = obj["path"][len(prefix):] if path != "/" else obj["path"].lstrip("/")
-            if obj["object_type"] == "FILE" and include_files:
-                zf.writestr(rel, _content(state, obj))
-            elif obj["object_type"] == "NOTEBOOK":
-                lang = obj.get("language") or "PYTHON"
-                zf.writestr(f"{rel}.{_LANGUAGE_EXT[lang]}", _notebook_source(obj, _content(state, obj)))
+        for rel, data in _tree(state, path, caller=caller, include_files=include_files):
+            zf.writestr(rel, data)
     return buf.getvalue()
