@@ -122,6 +122,15 @@ def _can_read(state: EmulatorState, caller: Principal, kind: str, name: str) -> 
                if p != "MANAGE")
 
 
+def _readable(state: EmulatorState, caller: Principal, raw_type: str, full_name: str) -> tuple[str, str]:
+    """(securable type, resolved name) of a securable whose grants the caller may read (403 if not)."""
+    kind = securable_type(raw_type)
+    name = resolve(state, kind, full_name)
+    if not _can_read(state, caller, kind, name):
+        raise permission_denied(f"User does not have any privilege on {_label(kind, name)}.")
+    return kind, name
+
+
 def _assignments(doc: dict[str, Any], principal: str | None) -> list[dict[str, Any]]:
     out = []
     for who, privs in doc.get("privileges", {}).items():
@@ -134,10 +143,7 @@ def _assignments(doc: dict[str, Any], principal: str | None) -> list[dict[str, A
 
 def get_permissions(state: EmulatorState, caller: Principal, raw_type: str, full_name: str,
                     principal: str | None = None) -> dict[str, Any]:
-    kind = securable_type(raw_type)
-    name = resolve(state, kind, full_name)
-    if not _can_read(state, caller, kind, name):
-        raise permission_denied(f"User does not have any privilege on {_label(kind, name)}.")
+    kind, name = _readable(state, caller, raw_type, full_name)
     return {"privilege_assignments": _assignments(state.grants.get(kind, name), principal)}
 
 
@@ -191,10 +197,7 @@ def _parents(kind: str, name: str) -> list[tuple[str, str]]:
 def get_effective(state: EmulatorState, caller: Principal, raw_type: str, full_name: str,
                   principal: str | None = None) -> dict[str, Any]:
     """Direct privileges plus those inherited from the catalog and schema that apply to this type."""
-    kind = securable_type(raw_type)
-    name = resolve(state, kind, full_name)
-    if not _can_read(state, caller, kind, name):
-        raise permission_denied(f"User does not have any privilege on {_label(kind, name)}.")
+    kind, name = _readable(state, caller, raw_type, full_name)
     applicable = APPLICABLE[kind]
     by_principal: dict[str, list[dict[str, Any]]] = {}
     spelling: dict[str, str] = {}
