@@ -23,7 +23,7 @@ from .schema import QUERY_NAMES, json_type, param_kinds, role, tokens
 from .text import split_identifier
 
 ORDER = (
-    "id email url sql code date datetime time currency language unit coin ticker enum boolean integer "
+    "id email url sql code date datetime time currency language unit coin ticker enum label boolean integer "
     "number origin destination username location name title body word expression array string query "
     "object"
 ).split()
@@ -116,6 +116,8 @@ def _fill_from(
         elif k == "enum":
             value = kinds.fill_enum(name, schema, text, False, found.tool_stems)
             pick = (value, None) if value is not None else None
+        elif k == "label":
+            pick = kinds.fill_label(name, schema, found)
         elif k == "boolean":
             value = kinds.fill_boolean(name, text)
             pick = (value, None) if value is not None else None
@@ -276,6 +278,7 @@ def _fallback(name: str, schema: dict, k: str, found: Found) -> Any:
         "number",
         "array",
         "object",
+        "label",
     ):
         return schema.get("default")
     if k == "enum":

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import dates, lexicon, places, slots, tables, values
 from .intent import READ_VERBS, WRITE_VERBS
-from .schema import tokens
+from .schema import labels, tokens
 from .text import STOP_WORDS, content_words, split_identifier, stem, words
 
 Pick = tuple[Any, tuple[int, int] | None]
@@ -191,8 +191,44 @@ def fill_enum(name: str, schema: dict, text: str, required: bool, topic: frozens
             best, best_score = option, score
     if best_score >= 0.6:
         return best
+    glosses = {c: g for c, g in labels(schema).items() if c in options}
+    code = gloss_code(name, glosses, text) if glosses else None
+    if code:
+        return code
     if required:
         return schema.get("default", options[0] if options else None)
+    return None
+
+
+def fill_label(name: str, schema: dict, found: Found) -> Pick | None:
+    """A code from the family the parameter's description lists: "P2" or "p2" for "P1 (critical),
+    P2 (high), P3 or P4", or the code a gloss names next to the parameter's word ("a high-priority
+    ticket" -> P2). Free text never fills such a parameter."""
+    options = labels(schema)
+    for m in re.finditer(r"(?<![\w-])([A-Za-z]{1,4})[ -]?(\d{1,2})(?![\w-])", found.text):
+        code = m.group(1).upper() + m.group(2)
+        if code in options and found.free(m.span()):
+            return code, m.span()
+    code = gloss_code(name, options, found.text)
+    return (code, None) if code else None
+
+
+def gloss_code(name: str, glosses: dict[str, str], text: str) -> str | None:
+    """The code whose gloss is said next to the parameter's own word: "urgent ticket"/"high
+    priority" for `priority` with "P1 = urgent, P2 = high"."""
+    own = {stem(t) for t in split_identifier(name).split()} | {"priority", "severity", "sev", "tier", "level"}
+    toks = words(text)
+    for code, gloss in glosses.items():
+        first = re.split(r"[/,;(]", gloss)[0].strip().lower()
+        if not first or first in STOP_WORDS:
+            continue
+        g = first.split()
+        for i in range(len(toks) - len(g) + 1):
+            if toks[i : i + len(g)] != g:
+                continue
+            near = toks[max(0, i - 2) : i] + toks[i + len(g) : i + len(g) + 2]
+            if any(stem(w) in own or w in own for w in near):
+                return code
     return None
 
 

@@ -29,6 +29,7 @@ from ..base import ToolSpec
 from . import intent, lexicon, values
 from .query import analyze, lexicon_words
 from .schema import param_kinds
+from .schema import properties as schema_properties
 from .text import DOC_STOP_WORDS, content_words, split_identifier, stem, words
 
 FIELD_WEIGHTS = {"name": 3.0, "prefix": 1.5, "description": 2.0, "param": 1.0, "param_doc": 0.8, "enum": 0.8}
@@ -76,9 +77,9 @@ class Scored:
 
 
 def properties(spec: ToolSpec) -> dict[str, dict]:
-    """The parameter schemas of a tool, tolerant of missing or odd schemas ("type": "dict")."""
-    props = (spec.parameters or {}).get("properties") or {}
-    return {k: v if isinstance(v, dict) else {} for k, v in props.items()}
+    """The parameter schemas of a tool, tolerant of missing or odd schemas ("type": "dict"), an
+    optional value's `anyOf [..., null]` read as its non-null branch."""
+    return schema_properties(spec.parameters)
 
 
 def tool_doc(spec: ToolSpec) -> ToolDoc:

@@ -7,6 +7,7 @@ and descriptions follow ordinary conventions (`order_id`, `from_currency`, `chec
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .text import split_identifier
@@ -45,6 +46,53 @@ def json_type(schema: dict[str, Any]) -> str:
     }.get(str(t), str(t))
 
 
+def normalize(schema: Any) -> dict[str, Any]:
+    """A parameter schema with an optional value's `anyOf: [{...}, {"type": "null"}]` (what Pydantic
+    writes for `X | None`) read as the non-null branch, keeping the outer description and default."""
+    if not isinstance(schema, dict):
+        return {}
+    if "type" in schema or not isinstance(schema.get("anyOf") or schema.get("oneOf"), list):
+        return schema
+    options = schema.get("anyOf") or schema.get("oneOf")
+    branches = [b for b in options if isinstance(b, dict) and b.get("type") != "null"]
+    if not branches:
+        return schema
+    outer = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+    return {**branches[0], **outer}
+
+
+def properties(parameters: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The normalized parameter schemas of a JSON-schema object, tolerant of odd schemas."""
+    props = (parameters or {}).get("properties") or {}
+    return {k: normalize(v) for k, v in props.items()} if isinstance(props, dict) else {}
+
+
+_LABEL = re.compile(r"(?<![\w-])([A-Z]{1,4})(\d{1,2})(?![\w-])")
+_LABEL_RANGE = re.compile(r"(?<![\w-])([A-Z]{1,4})(\d)\s*(?:-|–|to|through)\s*(?:\1)?(\d)(?![\w-])")
+_GLOSS = re.compile(r"\s*(?:\(([^()]{1,40})\)|[=:]\s*([A-Za-z][\w /-]{0,30}?)(?=\s*[,;.(]|\s+or\b|$))")
+
+
+def labels(schema: dict[str, Any]) -> dict[str, str]:
+    """Short codes from one family that a text parameter's description lists ("P1 (critical), P2
+    (high), P3 or P4", "SEV1-SEV4"), each with the words that gloss it ({'P1': 'critical', ...}).
+    At least two codes with the same letters, or a range, are needed: one code is an example."""
+    desc = str(schema.get("description", ""))
+    found: dict[str, str] = {}
+    for m in _LABEL_RANGE.finditer(desc):
+        lo, hi = int(m.group(2)), int(m.group(3))
+        for n in range(lo, hi + 1) if 0 <= hi - lo <= 9 else ():
+            found.setdefault(f"{m.group(1)}{n}", "")
+    for m in _LABEL.finditer(desc):
+        gloss = _GLOSS.match(desc[m.end() :])
+        code = m.group(1) + m.group(2)
+        found[code] = (gloss.group(1) or gloss.group(2) or "").strip() if gloss else found.get(code, "")
+    prefixes = [re.sub(r"\d+", "", c) for c in found]
+    family = max(sorted(set(prefixes)), key=prefixes.count, default="")
+    if prefixes.count(family) < 2:
+        return {}
+    return {c: g for c, g in found.items() if re.sub(r"\d+", "", c) == family}
+
+
 def role(name: str) -> str:
     """'start', 'end' or '' for parameters that come in pairs (from/to, check_in/check_out)."""
     raw = name.lower()
@@ -61,9 +109,8 @@ _DIRECTIONS = frozenset("from to source target src dst dest input output base qu
 
 def param_kinds(tool: Any) -> dict[str, str]:
     """Kinds of all parameters of a `ToolSpec`, reading the tool's purpose for bare names like `to`."""
-    props = (tool.parameters or {}).get("properties") or {}
     hint = f"{split_identifier(tool.name)} {tool.description or ''}".lower()
-    return {n: kind(n, s if isinstance(s, dict) else {}, hint) for n, s in props.items()}
+    return {n: kind(n, s, hint) for n, s in properties(tool.parameters).items()}
 
 
 def kind(name: str, schema: dict[str, Any], tool_hint: str = "") -> str:
@@ -106,6 +153,8 @@ def kind(name: str, schema: dict[str, Any], tool_hint: str = "") -> str:
         return "currency"
     if toks & {"language", "lang", "locale"} or ("language" in desc and "programming" not in desc):
         return "language"
+    if typ == "string" and labels(schema):
+        return "label"
     if fmt in ("date", "date-time", "time") or toks & {"date", "day", "deadline", "due", "dob", "birthday"}:
         return {"date-time": "datetime", "time": "time"}.get(
             fmt, "date" if "time" not in toks else "datetime"
@@ -116,6 +165,8 @@ def kind(name: str, schema: dict[str, Any], tool_hint: str = "") -> str:
         return "datetime"
     if toks & {"check"} and toks & {"in", "out"}:
         return "date"
+    if typ == "string" and ("yyyy-mm-dd" in desc or re.match(r"(?:the\s+)?(?:[a-z-]+\s+)?date\b", desc)):
+        return "datetime" if re.search(r"\bhh:mm|date and time|datetime", desc) else "date"  # "Opening date"
     if _is_code(name, toks, desc):
         return "code"
     if toks & {"unit", "units"}:
