@@ -15,12 +15,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..base import ToolSpec
-from . import kinds, lexicon, slots, tables, values
+from . import intent, kinds, lexicon, slots, tables, values
 from .kinds import Found
 from .numbers import assign_numbers
 from .relevance import properties, tool_doc
 from .schema import QUERY_NAMES, json_type, param_kinds, role, tokens
-from .text import split_identifier
+from .text import content_words, split_identifier
 
 ORDER = (
     "id email url sql code date datetime time currency language unit coin ticker enum label boolean integer "
@@ -44,7 +44,7 @@ def fill(tool: ToolSpec, text: str, history: tuple[str, ...] = (), anchor: date 
     required = set((tool.parameters or {}).get("required") or []) & set(props)
     pkinds = param_kinds(tool)
     found = Found(text, anchor, frozenset(tool_doc(tool).head))
-    args = _fill_from(found, props, pkinds, required)
+    args = _fill_from(found, props, pkinds, required, intent.tool_polarity(tool) == "read")
     evidence = frozenset(args)
     _end_from_duration(args, props, pkinds, text, anchor)
     for name in sorted(required - set(args), key=list(props).index):
@@ -67,7 +67,7 @@ def fill(tool: ToolSpec, text: str, history: tuple[str, ...] = (), anchor: date 
 
 
 def _fill_from(
-    found: Found, props: dict[str, dict], pkinds: dict[str, str], required: set[str]
+    found: Found, props: dict[str, dict], pkinds: dict[str, str], required: set[str], reads: bool = False
 ) -> dict[str, Any]:
     args: dict[str, Any] = {}
     text = found.text
@@ -114,7 +114,8 @@ def _fill_from(
         elif k == "ticker":
             pick = kinds.fill_first(values.tickers(text), found)
         elif k == "enum":
-            value = kinds.fill_enum(name, schema, text, False, found.tool_stems)
+            is_filter = name not in required and reads
+            value = kinds.fill_enum(name, schema, text, False, found.tool_stems, is_filter)
             pick = (value, None) if value is not None else None
         elif k == "label":
             pick = kinds.fill_label(name, schema, found)
@@ -159,7 +160,8 @@ def _fill_from(
         elif k == "string":
             pick = kinds.fill_string(name, schema, found, name in required)
         elif k == "query":
-            pick = (_query_text(name, found), None)
+            taken = frozenset(w for v in args.values() if isinstance(v, str) for w in content_words(v))
+            pick = (_query_text(name, found, taken), None)
         if pick is not None and pick[0] not in (None, "", []):
             args[name] = pick[0]
             if pick[1]:
@@ -239,11 +241,12 @@ def _fill_array(name: str, schema: dict, found: Found) -> list | None:
     )
 
 
-def _query_text(name: str, found: Found) -> str:
+def _query_text(name: str, found: Found, taken: frozenset[str] = frozenset()) -> str:
+    """Free text for a query-like parameter; `taken`: stems of values other parameters took."""
     toks = tokens(name) | {name.lower()}
     text = found.text.strip()
     if toks & {"query", "q", "search", "keywords", "keyword", "term", "terms", "phrase", "topic"}:
-        return slots.strip_command(text, search=True)
+        return _without_topic(slots.strip_command(text, search=True), found.tool_stems | taken)
     if toks & {"text", "message", "content", "input", "utterance"}:
         q = kinds.fill_first(values.quoted(text), found)
         if q:
@@ -255,6 +258,24 @@ def _query_text(name: str, found: Found) -> str:
             s = re.sub(r"\s{2,}", " ", s).strip(" ,.")
             return re.sub(r"\s+(?:on|at|for|by|in|from)$", "", s, flags=re.I)
     return slots.strip_command(text)
+
+
+def _without_topic(text: str, tool_stems: frozenset[str]) -> str:
+    """Search words without a lead that only names what the tool searches, or a filter another
+    parameter took: "(closed) support tickets about shipping delays" -> "shipping delays" for a
+    ticket search (its records all are tickets)."""
+    m = re.match(
+        r"^((?:[\w-]+\s+){1,4}?)"
+        r"(?:about|regarding|concerning|mentioning|related to|on the (?:topic|subject) of)\s+(\S.*)$",
+        text,
+        re.I | re.S,
+    )
+    if not m:
+        return text
+    lead = content_words(m.group(1))
+    if lead and all(w in tool_stems or w in lexicon.GENERIC for w in lead):
+        return m.group(2).strip()
+    return text
 
 
 def _fallback(name: str, schema: dict, k: str, found: Found) -> Any:
@@ -287,10 +308,8 @@ def _fallback(name: str, schema: dict, k: str, found: Found) -> Any:
         return schema.get("default", False)
     if k == "title":
         return slots.subject_text(found.text) or slots.strip_command(found.text)
-    if k in ("location", "name", "word", "string"):
-        return slots.residual(
-            found.text, set(found.tool_stems) | lexicon.GENERIC, found.used
-        ) or slots.strip_command(found.text)
+    if k in ("location", "name", "word", "string"):  # a phrase of the request, never all of it
+        return slots.residual(found.text, set(found.tool_stems) | lexicon.GENERIC, found.used)
     if k in QUERY_NAMES or k in ("query", "title", "body", "sql", "code", "expression"):
         return slots.strip_command(found.text)
     return None

@@ -165,9 +165,19 @@ def fill_directional(name: str, spans: list[values.Span], found: Found, text: st
     return pick.value, (pick.start, pick.end) if len(pick.raw) > 1 else None  # "$" also belongs to the amount
 
 
-def fill_enum(name: str, schema: dict, text: str, required: bool, topic: frozenset[str] = frozenset()) -> Any:
+def fill_enum(
+    name: str,
+    schema: dict,
+    text: str,
+    required: bool,
+    topic: frozenset[str] = frozenset(),
+    narrows: bool = False,
+) -> Any:
     """The option the request names, by word, related word or prefix ("tech" -> technology).
-    Words that only name the tool's topic (`topic`) are ignored: "refund" says nothing about why."""
+    Words that only name the tool's topic (`topic`) are ignored: "refund" says nothing about why.
+    A filter (`narrows`: an optional parameter of a tool that reads) needs the option's own word, or more than
+    one related word: a wrong filter hides the answer, and "tickets about shipping delays" does not
+    ask for tickets with status "in progress"."""
     options = schema.get("enum") or []
     if options and all(isinstance(o, str) and set(o) <= {"$"} for o in options):
         return _price_level(options, text)
@@ -184,12 +194,13 @@ def fill_enum(name: str, schema: dict, text: str, required: bool, topic: frozens
             if o in req:
                 score += 1.0
             elif lexicon.related(o) & loose:
-                score += 0.6
+                hits = len(lexicon.related(o) & loose)  # "laptop", "screen": hardware, more than one word
+                score += min(1.0, 0.6 + 0.2 * (hits - 1))
             elif any(len(r) >= 3 and len(o) >= 3 and (o.startswith(r) or r.startswith(o)) for r in loose):
                 score += 0.8
         if score > best_score:
             best, best_score = option, score
-    if best_score >= 0.6:
+    if best_score >= (0.8 if narrows else 0.6):
         return best
     glosses = {c: g for c, g in labels(schema).items() if c in options}
     code = gloss_code(name, glosses, text) if glosses else None
