@@ -33,6 +33,7 @@ _MONTHS = {
     for m in names.split()
 }
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+CALENDAR_WORDS = frozenset(_MONTHS) | frozenset(_WEEKDAYS)
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_RE = "|".join(_WEEKDAYS)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..base import ToolSpec
-from .text import split_identifier, stem, words
+from .text import split_identifier, split_negated, stem, words
 
 # Families of verbs that need a tool which does exactly that. "strict" families are nouns too
 # ("order"), so for them only the tool's leading verb counts.
@@ -98,7 +98,7 @@ def tool_can(tool: ToolSpec, family: str) -> bool:
     verbs, strict = CAPABILITIES[family]
     stems = {stem(v) for v in verbs}
     last_segment = split_identifier(re.split(r"\.|__", tool.name)[-1]).split()
-    desc_words = words(tool.description or "")
+    desc_words = words(split_negated(tool.description or "")[0])  # not "...; not for cancellations"
     if strict:
         candidates = last_segment[:1] + desc_words[:1]
     else:

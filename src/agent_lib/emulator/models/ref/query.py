@@ -50,7 +50,14 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         w = ABBREVIATIONS.get(w, w)
         prior = MODIFIER_FACTOR if modifier else 1.0
         seen_head = seen_head or stem(w) not in lexicon.GENERIC
-        if vocabulary and len(w) >= 5 and w.isalpha() and w not in vocabulary and not lexicon.known(stem(w)):
+        if (
+            vocabulary
+            and len(w) >= 5
+            and w.isalpha()
+            and w not in vocabulary
+            and not lexicon.known(stem(w))
+            and w not in dates.CALENDAR_WORDS  # "march" is a month, not a typo for "match"
+        ):
             fixed = _closest(w, vocabulary)
             if fixed:
                 w, prior = fixed, prior * TYPO_FACTOR
@@ -194,6 +201,10 @@ def _value_kinds(text: str) -> frozenset[str]:
 
 
 def _looks_like_math(text: str) -> bool:
+    spans = [(w.start, w.end) for w in dates.find_whens(text, None)]
+    spans += [(i.start, i.end) for i in values.ids(text)]
+    for a, b in sorted(spans, reverse=True):  # "2025-12-30" and "INV-2024-0117" are not subtractions
+        text = text[:a] + " " * (b - a) + text[b:]
     if re.search(r"\bsplit\b.*\b(?:between|among)\s+(?:\d+|two|three|four|five|six)\b", text, re.I):
         return True
     if re.search(

@@ -30,7 +30,7 @@ from . import intent, lexicon, values
 from .query import analyze, lexicon_words
 from .schema import param_kinds
 from .schema import properties as schema_properties
-from .text import DOC_STOP_WORDS, content_words, split_identifier, stem, words
+from .text import DOC_STOP_WORDS, content_words, split_identifier, split_negated, stem, words
 
 FIELD_WEIGHTS = {"name": 3.0, "prefix": 1.5, "description": 2.0, "param": 1.0, "param_doc": 0.8, "enum": 0.8}
 RELATED_FACTOR = 0.7
@@ -43,6 +43,7 @@ KIND_BONUS_DEFAULT = 0.3
 CAPABILITY_PENALTY = 0.4
 POLARITY_BONUS = 0.15
 ACTION_BONUS = 0.6
+NEGATED_PENALTY = 0.3
 THRESHOLD = 0.55
 
 
@@ -59,6 +60,7 @@ class ToolDoc:
     catch_all: bool
     kinds: frozenset[str]  # kinds of its parameters (ticker, currency, date, ...)
     raw: frozenset[str]  # unstemmed words, the vocabulary for typo correction
+    negated: frozenset[str] = frozenset()  # what the description says the tool is not for
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,11 @@ def tool_doc(spec: ToolSpec) -> ToolDoc:
 def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
     spec = ToolSpec(name, description, json.loads(params_json))
     segments = re.split(r"\.|__|/", name)
+    purpose_text, not_for = split_negated(description)
     fields: dict[str, list[str]] = {
         "name": _doc_words(split_identifier(segments[-1])),
         "prefix": _doc_words(" ".join(split_identifier(s) for s in segments[:-1])),
-        "description": _doc_words(description),
+        "description": _doc_words(purpose_text),
         "param": [],
         "param_doc": [],
         "enum": [],
@@ -122,7 +125,10 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
     leading = split_identifier(segments[-1]).split()[:1]
     verb = stem(leading[0]) if leading and leading[0] in _NAME_VERBS else ""
     kinds = frozenset(param_kinds(spec).values())
-    return ToolDoc(spec, weights, head, names, verb, frozenset(shapes), catch_all, kinds, frozenset(raw))
+    negated = frozenset(_doc_words(not_for)) - set(head)
+    return ToolDoc(
+        spec, weights, head, names, verb, frozenset(shapes), catch_all, kinds, frozenset(raw), negated
+    )
 
 
 _NAME_VERBS = frozenset({"issue"})
@@ -161,6 +167,9 @@ def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
             rank += prior * e * disc
             matched.append(t)
             strong = strong or (not generic and prior * e_head >= 0.3)
+        for t, prior in terms.items():
+            if t in doc.negated:  # "not for company policies": the description itself rules it out
+                rank -= NEGATED_PENALTY * prior
         if query.shapes & doc.shapes:
             score += SHAPE_BONUS
             rank += SHAPE_BONUS

@@ -134,6 +134,8 @@ _IRREGULAR = {
     "was": "was",
     "does": "does",
     "series": "series",
+    "computer": "computer",  # not "compute": a laptop is not a calculation
+    "computers": "computer",
 }
 
 _CAMEL_1 = re.compile(r"([a-z0-9])([A-Z])")
@@ -238,6 +240,32 @@ ABBREVIATIONS = {
     "convo": "conversation",
     "appt": "appointment",
 }
+
+
+_NEGATED = re.compile(
+    r"\b(?:not|never)\s+(?:meant\s+|intended\s+|to\s+be\s+used\s+|suitable\s+)?for\b[^.;\n]*"
+    r"|\b(?:do\s+not|don't|never)\s+use\s+(?:it|this(?:\s+tool)?|this\s+function)?\s*(?:for|to|when)\b"
+    r"[^.;\n]*",
+    re.I,
+)
+
+
+def negated_spans(description: str) -> list[tuple[int, int]]:
+    """Where a tool description says what the tool is *not* for ("...; not for one order's status",
+    "Do not use it for refunds."), up to the end of the sentence."""
+    return [m.span() for m in _NEGATED.finditer(description)]
+
+
+def split_negated(description: str) -> tuple[str, str]:
+    """(what the description says the tool is for, what it says the tool is not for)."""
+    spans = negated_spans(description)
+    kept, dropped, pos = [], [], 0
+    for a, b in spans:
+        kept.append(description[pos:a])
+        dropped.append(description[a:b])
+        pos = b
+    kept.append(description[pos:])
+    return " ".join(kept), " ".join(dropped)
 
 
 def content_words(text: str, *, extra_stop: frozenset[str] = frozenset()) -> list[str]:
