@@ -1,11 +1,20 @@
 """What the request wants done, as opposed to what it is about.
 
 Word overlap says which tool a request is *about*; it cannot tell "what's the status of my order"
-from "change the address on my order". Two cheap signals help:
+from "change the address on my order", or "total revenue" from "the total of order SO-1". Cheap
+signals help:
 
 - **Capability verbs.** A request whose main verb changes or removes something (cancel, delete,
   change, turn off, order/buy) can only be served by a tool that says it does that; a tool that
   merely shares the request's nouns is not a fit.
+- **Aggregation.** Questions over many records ("how many customers", "total revenue", "top 5
+  products", "revenue by month", "the trend") prefer tools that say they aggregate (analytics,
+  totals, counts, trends, a data question in plain language) over tools that look up one record
+  by its id.
+- **Rules.** A question about a rule ("can I expense a business class flight?", "am I allowed to
+  ...", "how many days do I have to return ...", "what is the policy on ...") is not a request
+  to do the thing: tools that act (submit, book, refund) are less fit than tools that answer, and
+  the request hints "policy".
 - **Polarity.** Questions ("what's on my calendar") prefer tools that read (get, list, search);
   commands to create ("schedule a meeting") prefer tools that write (create, send, submit). This
   only breaks ties between tools that both fit.
@@ -16,7 +25,8 @@ from __future__ import annotations
 import re
 
 from ..base import ToolSpec
-from .text import split_identifier, split_negated, stem, words
+from . import tables
+from .text import apply_phrases, split_identifier, split_negated, stem, words
 
 # Families of verbs that need a tool which does exactly that. "strict" families are nouns too
 # ("order"), so for them only the tool's leading verb counts.
@@ -136,3 +146,65 @@ def tool_polarity(tool: ToolSpec) -> str:
         if w in WRITE_VERBS:
             return "write"
     return ""
+
+
+_COUNTED_NOT = frozenset(
+    "day days week weeks month months year years hour hours minute minutes second seconds night nights "
+    "time times more".split()
+)
+_AGGREGATE = re.compile(
+    r"\b(?:total|totals|totaled|totalled|sum of|count of|number of|average|avg|median|overall|altogether)\b"
+    r"|\btop\s+(?:\d+|three|five|ten|twenty)\b|\bbest[- ]selling\b|\b(?:highest|lowest|biggest|largest)\b"
+    r"|\bthe\s+(?:most|fewest|least)\s+(?!recent|recently|likely|popular\s+(?:song|movie|film))\w+"
+    r"|\b(?:by|per|each|every)\s+(?:month|week|quarter|year|day|region|country|product|category|customer|"
+    r"segment|channel|team|store|rep)\b"
+    r"|\b(?:monthly|quarterly|weekly|yearly|year[- ]over[- ]year|month[- ]over[- ]month)\b"
+    r"|\btrends?\b|\bbreakdown\b|\bbroken down\b|\bcompared?\s+(?:to|with)\b|\brank(?:ed|ing)?\b",
+    re.I,
+)
+AGGREGATE_TOOL_WORDS = frozenset(
+    stem(w)
+    for w in "aggregate aggregates analytics analysis analyze metrics statistics totals count counts sum "
+    "average trends ranking rankings breakdown breakdowns dashboard kpi kpis insights".split()
+)
+_DATA_WORDS = frozenset(stem(w) for w in "data dataset datasets warehouse database".split())
+
+
+def request_aggregate(request: str) -> bool:
+    """Whether the request asks about many records at once: counts ("how many customers", not
+    "how many days" or "how many miles"), totals, rankings, breakdowns and trends."""
+    if _AGGREGATE.search(request):
+        return True
+    for m in re.finditer(r"\bhow many\s+([a-z-]+)(?:\s+([a-z-]+))?", request, re.I):
+        counted = [w.lower() for w in m.groups() if w]
+        if not any(w in _COUNTED_NOT or w in tables.UNITS or w in tables.CURRENCY_NAMES for w in counted):
+            return True
+    return False
+
+
+def tool_aggregates(tool: ToolSpec, query_param: bool) -> bool:
+    """Whether the tool says what it is as an aggregating one (analytics, totals, counts, trends) in its
+    name or first sentence, or answers plain-language questions (`query_param`) about data. Later
+    sentences describe outputs ("... and total in USD"), not the tool."""
+    first = re.split(r"(?<=[.!?])\s+|\n", split_negated(tool.description or "")[0].strip(), maxsplit=1)[0]
+    text = f"{split_identifier(tool.name)} {first}"
+    stems = {stem(w) for w in words(text)}
+    return bool(stems & AGGREGATE_TOOL_WORDS) or (query_param and bool(stems & _DATA_WORDS))
+
+
+_RULE_WORDS = re.compile(
+    r"\b(?:allowed|permitted|entitled|eligible|prohibited|forbidden|policy|policies|rules?|guidelines?|"
+    r"handbook|limit|limits|maximum|minimum)\b",
+    re.I,
+)
+
+
+def asks_rule(request: str) -> bool:
+    """Whether the request is a question about what the rules are, not a request to act: a question
+    ("can I ...", "am I allowed ...", "how long do I have to ...", "what's the policy on ...")
+    that speaks of permission, policy or limits."""
+    text = apply_phrases(request.strip())  # "can I" and "how many days do I have to" read "allowed"
+    question = (
+        bool(_QUESTION.match(_POLITE.sub("", text))) or text.rstrip().endswith("?") or text.startswith("allowed")
+    )
+    return question and bool(_RULE_WORDS.search(text))

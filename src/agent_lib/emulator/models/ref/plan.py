@@ -111,7 +111,10 @@ def plan(
     """The calls that serve `text` (empty when no tool fits)."""
     if not tools or not text.strip() or is_chat(text):
         return []
-    routed = [(part, _top(score_tools(part, tools)), not CONTEXT.match(part)) for part in split_parts(text)]
+    context = (text,) + history  # where values may come from: the whole message, earlier turns
+    routed = [
+        (part, _top(score_tools(part, tools, context)), not CONTEXT.match(part)) for part in split_parts(text)
+    ]
     asks_anchor = any(top and ask for _, top, ask in routed)
     segments: list[tuple[ToolSpec, list[str]]] = []
     leading: list[str] = []
@@ -134,11 +137,11 @@ def plan(
             leading.append(part)
     for i, (_, parts) in enumerate(segments):
         if len(parts) > 1:  # context joined a request: route the whole
-            top = _top(score_tools(_joined(text, parts), tools))
+            top = _top(score_tools(_joined(text, parts), tools, context))
             if top:
                 segments[i] = (top.tool, parts)
     if not segments:
-        top = _top(score_tools(text, tools))
+        top = _top(score_tools(text, tools, context))
         if top is None:
             top_tool = _catch_all(text, tools)
             if top_tool is None:
@@ -147,7 +150,6 @@ def plan(
         else:
             segments = [(top.tool, [text])]
     calls: list[Call] = []
-    context = (text,) + history
     for tool, parts in segments:
         part = _joined(text, parts)
         filled = fill(tool, part, context, anchor)

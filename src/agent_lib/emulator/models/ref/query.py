@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import dates, lexicon, slots, tables, values
+from . import dates, intent, lexicon, slots, tables, values
 from .text import ABBREVIATIONS, STOP_WORDS, content_words, dice, edit_distance, stem, trigrams, words
 
 TYPO_FACTOR = 0.6
 MODIFIER_FACTOR = 0.7
 PAYLOAD_FACTOR = 0.5
+RULE_VERB_FACTOR = 0.5
 _MODIFIER_PREPS = frozenset("with about for from of on regarding concerning".split())
 
 
@@ -42,6 +43,7 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
     original = text
     text, dotted = _identifiers(text)
     text, payload = _payload(text)
+    after_rule = False
     for w in words(text):
         if w in _MODIFIER_PREPS and seen_head:
             modifier = True
@@ -49,6 +51,9 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
             continue
         w = ABBREVIATIONS.get(w, w)
         prior = MODIFIER_FACTOR if modifier else 1.0
+        if after_rule:  # "allowed [to] expense ...": the action is what the rule is about, not the ask
+            prior *= RULE_VERB_FACTOR
+        after_rule = w == "allowed"
         seen_head = seen_head or stem(w) not in lexicon.GENERIC
         if (
             vocabulary
@@ -115,6 +120,8 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         hint("code", 0.8)
     if values.sql_statement(text):
         hint("sql", 1.0)
+    if intent.asks_rule(text):
+        hint("policy", 0.8)  # "can I expense a business class flight?" asks what the rules say
     if _looks_like_math(text):
         hint("calculate", 0.8)
     shapes = frozenset(values.id_shape(s.value) for s in values.ids(text))

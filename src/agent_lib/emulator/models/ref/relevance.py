@@ -15,7 +15,11 @@ half). Two scores come out:
 
 Typed values in the request add evidence too (`query.py`), an id shaped like a parameter's
 example ("SO-10042" vs "e.g. SO-1") points at the tool that takes it, and `intent.py` checks that
-a tool can do what the request's verb asks.
+a tool can do what the request's verb asks. What a description says a tool is *not* for ("not for
+company policies") is no evidence for it. A tool that looks up one record by a required id ranks
+lower when the request gives no id and speaks of no such record ("total revenue in 2025" is no
+order lookup, "has my order shipped?" is), and questions over many records or about rules prefer
+tools that aggregate or answer over tools that act (`intent.py`).
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..base import ToolSpec
-from . import intent, lexicon, values
+from . import intent, kinds, lexicon, values
 from .query import analyze, lexicon_words
-from .schema import param_kinds
+from .schema import ID_SUFFIXES, param_kinds, tokens
 from .schema import properties as schema_properties
 from .text import DOC_STOP_WORDS, content_words, split_identifier, split_negated, stem, words
 
@@ -44,6 +48,9 @@ CAPABILITY_PENALTY = 0.4
 POLARITY_BONUS = 0.15
 ACTION_BONUS = 0.6
 NEGATED_PENALTY = 0.3
+ID_MISSING_FACTOR = 0.5
+AGGREGATE_BONUS = 0.3
+QUESTION_WRITE_FACTOR = 0.6
 THRESHOLD = 0.55
 
 
@@ -138,8 +145,9 @@ def _doc_words(text: str) -> list[str]:
     return content_words(text, extra_stop=DOC_STOP_WORDS)
 
 
-def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
-    """All offered tools scored against the request, best first (ties broken by name)."""
+def score_tools(text: str, tools: list[ToolSpec], context: tuple[str, ...] = ()) -> list[Scored]:
+    """All offered tools scored against the request, best first (ties broken by name). `context`
+    is other text the call's values may come from (the whole message, earlier user turns)."""
     docs = [tool_doc(t) for t in tools]
     vocabulary = lexicon_words().union(*(d.raw for d in docs))
     query = analyze(text, vocabulary)
@@ -148,6 +156,8 @@ def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
     family = intent.request_capability(text)
     polarity = intent.request_polarity(text)
     verb = intent.main_verb(text)
+    aggregate = intent.request_aggregate(text)
+    rule = intent.asks_rule(text)
     specific_verb = stem(verb) if verb in intent.ACTION_VERBS else ""
     results = []
     for i, doc in enumerate(docs):
@@ -180,9 +190,16 @@ def score_tools(text: str, tools: list[ToolSpec]) -> list[Scored]:
             score, rank, strong = score * CAPABILITY_PENALTY, rank * CAPABILITY_PENALTY, False
         if _missing_typed(tools[i], text):
             score, rank = score * MISSING_PENALTY, rank * MISSING_PENALTY
+        lacks_id = _lacks_id(tools[i], (text, *context))
+        if lacks_id:
+            rank *= ID_MISSING_FACTOR  # "total revenue": an order lookup with no order to look up
+        if aggregate and intent.tool_aggregates(tools[i], "query" in doc.kinds) and not lacks_id:
+            rank += AGGREGATE_BONUS  # "how many customers": a tool that counts, not one that fetches
         if specific_verb and specific_verb in doc.names:
             rank += ACTION_BONUS  # "email their contact ...": the imperative names the tool's action
         tool_pol = intent.tool_polarity(tools[i])
+        if tool_pol == "write" and (rule or (aggregate and polarity == "read")):
+            rank *= QUESTION_WRITE_FACTOR  # "can I expense a flight?", "how many tickets are open?": ask, not act
         if polarity and tool_pol:
             rank += POLARITY_BONUS if polarity == tool_pol else -POLARITY_BONUS
         results.append(Scored(tools[i], round(score, 4), round(rank, 4), tuple(matched), strong))
@@ -201,6 +218,36 @@ def _missing_typed(tool: ToolSpec, text: str) -> bool:
         if name in required and k in _TYPED and not _TYPED[k](text):
             return True
     return False
+
+
+def _lacks_id(tool: ToolSpec, texts: tuple[str, ...]) -> bool:
+    """Whether the tool requires a record id (`order_id`, `ticket_id`) that none of the texts gives,
+    and the request does not speak of one such record either ("my order", "the ticket"): it looks
+    up one record, and the request is about none ("total revenue", "how many orders")."""
+    props = properties(tool)
+    pkinds = param_kinds(tool)
+    required = [n for n in (tool.parameters or {}).get("required") or [] if pkinds.get(n) == "id"]
+    n_ids = sum(1 for k in pkinds.values() if k == "id")
+    for name in required:
+        others = {
+            values.id_shape(s.value)
+            for o in props
+            if o != name
+            for s in values.ids(str(props[o].get("description", "")))
+        }
+        if any(kinds.fill_id(name, props[name], kinds.Found(t, None), n_ids, others) for t in texts if t):
+            continue
+        nouns = sorted(tokens(name) - ID_SUFFIXES)
+        if not nouns or not re.search(_ONE_RECORD.format("|".join(map(re.escape, nouns))), texts[0], re.I):
+            return True
+    return False
+
+
+# One record spoken of: "my order", "the last ticket", "this invoice"; not "orders", "order counts".
+_ONE_RECORD = (
+    r"\b(?:my|the|this|that|our|your|his|her|their|an?|one)\s+(?:[a-z]+\s+)?(?:{0})\b"
+    r"(?!['-]?s\b)(?!\s+(?:counts?|totals?|volumes?|numbers?|values?|history|trends?|data)\b)"
+)
 
 
 def _evidence(term: str, doc: ToolDoc) -> tuple[float, float]:

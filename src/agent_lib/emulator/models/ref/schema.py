@@ -16,7 +16,7 @@ QUERY_NAMES = frozenset(
     "query question q prompt text input message content request search keywords keyword topic "
     "utterance ask term terms phrase".split()
 )
-_ID_SUFFIXES = frozenset("id ids number no num code ref reference key sku uuid guid".split())
+ID_SUFFIXES = _ID_SUFFIXES = frozenset("id ids number no num code ref reference key sku uuid guid".split())
 _NOT_ID = frozenset("phone zip postal country language lang currency area promo discount airport".split())
 _START = frozenset("start from begin since after departure depart check_in checkin origin source".split())
 _END = frozenset("end to until till before return check_out checkout destination dest".split())

@@ -62,8 +62,18 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:plane|airline|air|flight) tickets?\b", "flight"),
     (r"\b(?:movie|cinema|film) tickets?\b", "movie"),
     (r"\blast night\b", "yesterday"),
-    (r"^\s*(?:can|may|could) (?:i|we|employees|staff) (?=\w)", "allowed "),
+    (
+        r"^\s*(?:can|may|could) (?:i|we|employees|staff|customers?|users?|people|guests?|contractors?"
+        r"|visitors?|interns?|managers?) (?=\w)",
+        "allowed ",
+    ),
     (r"\b(?:am i|are we|is it ok(?:ay)?|is it fine) (?:allowed )?to\b", "allowed"),
+    # a limit asked about, not an action asked for: "how many days do I have to return a laptop?"
+    (
+        r"\bhow (?:many \w+|much time|long) (?:do|does|will) (?:i|we|you|they|customers?|employees?|staff"
+        r"|people|one) (?:have|get) to\b",
+        "allowed",
+    ),
     (r"\b(uber|lyft|cab)\b", r"\1 taxi"),
     (r"\b(gmail|outlook)\b", r"\1 email"),
     (r"\b(zoom|teams) (call|meeting)\b", r"\1 \2 meeting"),
