@@ -152,15 +152,23 @@ def _auth(w: WorkspaceClient) -> Any:
 
 
 class _Session:
-    """One MCP session, held open by a task on the shared loop until `close()`."""
+    """One MCP session, held open by a task on the shared loop until `close()`.
+
+    Operations run inside that task, one at a time: when the transport fails (an HTTP error answer
+    ends mcp's task group), the operation in progress is cancelled with the session and its caller
+    gets the transport's error. (Run from another task, it would wait forever: mcp's session tells
+    waiting requests that the connection closed only when it is not itself cancelled.)
+    """
 
     def __init__(self, url: str, w: WorkspaceClient) -> None:
         self.url = url
-        self.ready: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self.error: BaseException | None = None
         self.session_id: str | None = None
         self.used = False
-        self._stop: asyncio.Event | None = None
+        self._queue: asyncio.Queue[Any] | None = None
+        self._current: concurrent.futures.Future[Any] | None = None
+        self._finished = False
         self._loop = _LOOP.get()
         self.holder = asyncio.run_coroutine_threadsafe(self._hold(w), self._loop)
 
@@ -173,7 +181,8 @@ class _Session:
         from mcp.client.session import ClientSession
         from mcp.client.streamable_http import streamable_http_client
 
-        self._stop = asyncio.Event()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._queue = queue
         try:
             http = httpx.AsyncClient(auth=_auth(w), verify=ssl_context(),
                                      timeout=httpx.Timeout(CONNECT_TIMEOUT_S, read=SSE_READ_TIMEOUT_S))
@@ -181,37 +190,67 @@ class _Session:
                 async with ClientSession(read, write) as session:
                     await session.initialize()
                     self.session_id = get_id()
-                    self.ready.set_result(session)
-                    await self._stop.wait()
-        except BaseException as exc:  # noqa: BLE001 - kept for the callers; the task just ends
+                    self.ready.set_result(None)
+                    while (item := await queue.get()) is not None:
+                        operation, future = item
+                        if not future.set_running_or_notify_cancel():
+                            continue
+                        self._current = future
+                        try:
+                            result = await operation(session)
+                        except Exception as exc:  # the server's MCP error answer: the session goes on
+                            future.set_exception(exc)
+                        else:
+                            future.set_result(result)
+                        self._current = None
+        except BaseException as exc:  # noqa: BLE001 - handed to the callers; the task just ends
             self.error = unwrap(exc)
-            if not self.ready.done():
-                self.ready.set_exception(self.error)
         finally:
-            if not self.ready.done():  # closed before it was ready
-                self.ready.set_exception(ConnectionError(f"MCP session to {self.url} was closed"))
+            self._finished = True
+            failure = self.error or ConnectionError(f"the MCP session to {self.url} was closed")
+            if not self.ready.done():
+                self.ready.set_exception(failure)
+            pending = [self._current] if self._current is not None else []
+            while not queue.empty():
+                item = queue.get_nowait()
+                if item is not None:
+                    pending.append(item[1])
+            for future in pending:
+                if not future.done() and (future.running() or future.set_running_or_notify_cancel()):
+                    future.set_exception(failure)
 
     def run(self, operation: Any, timeout_s: float) -> Any:
-        """`await operation(session)` on the loop, waited for here (at most `timeout_s`)."""
-        session = self.ready.result(timeout=timeout_s)
-        future = asyncio.run_coroutine_threadsafe(operation(session), self._loop)
+        """`await operation(session)` in the session's task, waited for here (at most `timeout_s`)."""
+        self.ready.result(timeout=timeout_s)
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def submit() -> None:  # on the loop, so it cannot pass the holder's final clean-up unseen
+            if self._finished:
+                if future.set_running_or_notify_cancel():
+                    future.set_exception(self.error or ConnectionError(f"the MCP session to {self.url} "
+                                                                       "was closed"))
+            else:
+                self._queue.put_nowait((operation, future))  # type: ignore[union-attr]
+
+        try:
+            self._loop.call_soon_threadsafe(submit)
+        except RuntimeError:  # the loop is gone (interpreter exit)
+            raise ConnectionError(f"the MCP session to {self.url} was closed") from None
         try:
             result = future.result(timeout=timeout_s)
         except concurrent.futures.TimeoutError:
-            future.cancel()
+            self.holder.cancel()  # the operation ends with its session
             raise TimeoutError(f"the MCP server {self.url} did not answer within {timeout_s:g} s") from None
         self.used = True
         return result
 
     def close(self) -> None:
-        def stop() -> None:
-            if self._stop is not None:
-                self._stop.set()
-            elif not self.holder.done():
-                self.holder.cancel()
-
+        """End the session once its operation (if any) is done."""
         try:
-            self._loop.call_soon_threadsafe(stop)
+            if self._queue is not None:
+                self._loop.call_soon_threadsafe(self._queue.put_nowait, None)
+            else:
+                self.holder.cancel()
         except RuntimeError:  # the loop is gone (interpreter exit): nothing is open anymore
             pass
 
