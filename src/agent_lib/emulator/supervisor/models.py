@@ -234,8 +234,12 @@ def cache_stats(state: EmulatorState) -> dict[str, int]:
 
 
 def forget_callers(state: EmulatorState) -> None:
-    """Drop every cached caller: the next request builds its clients and lists its tools afresh."""
-    _callers(state).clear()
+    """Drop every cached caller and zero the counters: the next request builds its clients and
+    lists its tools afresh."""
+    cache = _callers(state)
+    cache.clear()
+    with cache._lock:
+        cache.stats = dict.fromkeys(cache.stats, 0)
 
 
 def open_session(state: EmulatorState, caller: Principal, token: str, request: SupervisorRequest) -> Session:
