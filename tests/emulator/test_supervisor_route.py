@@ -281,3 +281,96 @@ def test_background_runs_are_capped(emulator, script, slow_model, monkeypatch):
     created = post(emulator, {"model": MODEL, "input": "slow", "background": True}).json()
     failed = poll(emulator, created["id"])
     assert failed["status"] == "failed" and "longer than" in failed["error"]["message"]
+
+
+# -- what requests of one caller share ---------------------------------------------------------------
+
+@pytest.fixture
+def callers(emulator) -> Iterator[Any]:
+    """The route's cache of callers, emptied before and after the test."""
+    from agent_lib.emulator.supervisor import models
+
+    models.forget_callers(emulator.state)
+    yield models
+    models.forget_callers(emulator.state)
+
+
+def _entries(emulator, callers) -> list[Any]:
+    return list(callers._callers(emulator.state).entries.values())
+
+
+def test_a_second_request_reuses_the_callers_clients_loop_and_mcp_session(emulator, script, callers):
+    for _ in range(2):
+        script(TOOL_TURN)
+        response = post(emulator, body())
+        assert response.status_code == 200, response.text
+        assert response.json()["output"][1]["output"]  # the UC function ran
+    stats = callers.cache_stats(emulator.state)
+    assert stats == {"callers_built": 1, "loops_built": 1, "loops_reused": 1, "callers": 1}
+    (entry,) = _entries(emulator, callers)
+    (loop,) = entry.loops.values()
+    assert loop.toolset.context.mcp.opened == 1  # listed once, called twice, one session
+    assert loop.pools_created == 1
+    assert entry.leases == 0
+
+
+def test_another_token_or_request_shape_gets_its_own(emulator, script, callers):
+    script([{"text": "Hi.", "expect": ""}] * 3)
+    other = emulator.token_for("admin@example.com")  # same principal, another token
+    assert post(emulator, {"model": MODEL, "input": "hi"}).status_code == 200
+    assert post(emulator, {"model": MODEL, "input": "hi"}, token=other).status_code == 200
+    assert post(emulator, {"model": MODEL, "input": "hi", "instructions": "Be brief."}).status_code == 200
+    stats = callers.cache_stats(emulator.state)
+    assert stats["callers_built"] == 2 and stats["loops_built"] == 3 and stats["loops_reused"] == 0
+    second, first = _entries(emulator, callers)  # least recently used first
+    assert first.tools_client is not second.tools_client
+    assert len(first.loops) == 2 and len(second.loops) == 1
+    for entry in (first, second):  # keyed by a digest: the token is in no key and no repr
+        assert emulator.token not in entry.key and other not in entry.key
+        assert emulator.token not in repr(entry) and other not in repr(entry)
+
+
+def test_expired_entries_are_rebuilt_and_closed(emulator, script, callers, monkeypatch):
+    obo = emulator.token_for("alice@example.com", ["ai-gateway"])
+    script([{"text": "Hello Alice.", "expect": ""}] * 3)
+    assert post(emulator, {"model": MODEL, "input": "hello"}, token=obo).status_code == 200
+    assert post(emulator, {"model": MODEL, "input": "hello"}, token=obo).status_code == 200
+    (entry,) = _entries(emulator, callers)
+    model_token = entry.model_token  # the narrowed caller's model-serving token, kept with the entry
+    assert model_token and emulator.state.identities.resolve(model_token) is not None
+    assert callers.cache_stats(emulator.state)["callers_built"] == 1
+
+    monkeypatch.setattr(callers, "CACHE_TTL_S", 0.0)
+    assert post(emulator, {"model": MODEL, "input": "hello"}, token=obo).status_code == 200
+    assert callers.cache_stats(emulator.state)["callers_built"] == 2
+    assert _entries(emulator, callers)[0] is not entry
+    assert entry.model_token is None and emulator.state.identities.resolve(model_token) is None
+    assert not entry.loops
+
+
+def test_the_cache_is_bounded_and_leased_entries_outlive_eviction(emulator, callers, monkeypatch):
+    from agent_lib.emulator.supervisor.validation import validate
+
+    monkeypatch.setattr(callers, "CACHE_MAX_CALLERS", 1)
+    state = emulator.state
+    cache = callers._callers(state)
+    request = validate({"model": MODEL, "input": "hi", "tools": [UC]})
+    admin = state.identities.resolve(emulator.token)
+    held = callers.open_session(state, admin, emulator.token, request)
+    entry = held.entry
+    other = emulator.token_for("admin@example.com")
+    callers.open_session(state, admin, other, request).close()
+    assert len(cache.entries) == 1 and entry.retired  # pushed out ...
+    assert entry.loops  # ... but still serving the request that leased it
+    held.close()
+    assert not entry.loops and entry.leases == 0  # closed with its last lease
+
+
+def test_forget_callers_closes_their_mcp_sessions(emulator, script, callers):
+    script(TOOL_TURN)
+    assert post(emulator, body()).status_code == 200
+    (entry,) = _entries(emulator, callers)
+    mcp = next(iter(entry.loops.values())).toolset.context.mcp
+    assert mcp.idle() == 1
+    callers.forget_callers(emulator.state)
+    assert mcp.idle() == 0 and callers.cache_stats(emulator.state)["callers"] == 0
