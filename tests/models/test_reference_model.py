@@ -176,6 +176,105 @@ def test_named_entity_and_query_like_parameters():
     assert ask(question, [GENIE]) == [("sales_genie", {"question": question})]
 
 
+# -- what the request asks: many records, a rule, one record ----------------------------------
+
+ANALYTICS = ToolSpec(
+    "analytics_space",
+    "Sales analytics over orders and customers: revenue, order counts, top products, trends by month.",
+    obj({"question": {"type": "string"}}, ["question"]),
+)
+LOOKUP = ToolSpec(
+    "lookup_order",
+    "Look up one order by its order id and return its status, ship date and total in USD.",
+    obj({"order_id": {"type": "string", "description": "e.g. SO-10042"}}, ["order_id"]),
+)
+CASES = ToolSpec(
+    "get_case",
+    "Get one support case by its id, with its customer and status.",
+    obj({"case_id": {"type": "string", "description": "e.g. CS-1001"}}, ["case_id"]),
+)
+HANDBOOK = ToolSpec(
+    "handbook_qa",
+    "Answers from the company handbook: returns, travel, expenses and security rules.",
+    obj({"question": {"type": "string"}}, ["question"]),
+)
+CLAIM = ToolSpec(
+    "submit_expense_claim",
+    "Submit an expense claim for a business cost.",
+    obj({"amount": {"type": "number"}, "description": {"type": "string"}}, ["amount"]),
+)
+IT_BOT = ToolSpec(
+    "it_assistant",
+    "Answers IT questions such as password resets, VPN and laptops; not for company policies.",
+    obj({"question": {"type": "string"}}, ["question"]),
+)
+DEADLINE = ToolSpec(
+    "days_to_deadline",
+    "How many days are left before an incident breaches its deadline.",
+    obj(
+        {
+            "severity": {"type": "string", "description": "SEV1 (critical), SEV2 (high), SEV3 or SEV4."},
+            "opened": {"type": "string", "description": "Opening date, YYYY-MM-DD"},
+        },
+        ["severity", "opened"],
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "text, tool",
+    [
+        ("What was our total revenue in 2025?", "analytics_space"),  # not an order lookup with no order
+        ("How many customers do we have?", "analytics_space"),  # not a case lookup with no case
+        ("How many orders did we get in March?", "analytics_space"),  # "march" is no typo for "match"
+        ("Has my order shipped yet?", "lookup_order"),  # one order spoken of: ask for it, even without id
+        ("Where is SO-10077?", "lookup_order"),
+    ],
+)
+def test_questions_over_many_records_go_to_the_tool_that_aggregates(text, tool):
+    assert [name for name, _ in ask(text, [LOOKUP, CASES, ANALYTICS, HANDBOOK])] == [tool]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many days do I have to return a laptop?",
+        "Can I expense a business class flight?",
+        "Am I allowed to submit an expense claim for a team dinner?",
+        "What is the policy on password length?",  # "not for company policies" rules the IT bot out
+    ],
+)
+def test_questions_about_a_rule_go_to_the_tool_that_answers_them(text):
+    assert [name for name, _ in ask(text, [HANDBOOK, CLAIM, IT_BOT, DEADLINE])] == ["handbook_qa"]
+
+
+def test_code_valued_parameters_take_a_code_never_free_text():
+    text = "How many days until a SEV2 incident opened on 2025-12-30 breaches its deadline?"
+    assert ask(text, [DEADLINE, HANDBOOK]) == [
+        ("days_to_deadline", {"severity": "SEV2", "opened": "2025-12-30"})
+    ]
+    glossed = "Days left for a high severity incident opened 2025-12-30?"
+    assert ask(glossed, [DEADLINE])[0][1]["severity"] == "SEV2"  # the code the description glosses "high"
+    args = ask("How many days until the incident opened on 2025-12-30 breaches?", [DEADLINE])[0][1]
+    assert "severity" not in args  # not the question, not a guessed code
+
+
+def test_optional_values_written_as_any_of_null_are_read_as_their_type():
+    search = ToolSpec(
+        "search_cases",
+        "Find support cases by keywords, optionally filtered by status.",
+        obj(
+            {
+                "query": {"type": "string"},
+                "status": {"anyOf": [{"type": "string", "enum": ["open", "closed"]}, {"type": "null"}]},
+            },
+            ["query"],
+        ),
+    )
+    assert ask("find closed cases about refunds", [search])[0][1] == {"query": "refunds", "status": "closed"}
+    assert ask("find cases about shipping delays", [search])[0][1] == {"query": "shipping delays"}
+
+
 # -- several calls ------------------------------------------------------------------------------
 
 
