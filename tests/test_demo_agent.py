@@ -70,6 +70,21 @@ def _facts(output: str) -> list[str]:
     return numbers + words
 
 
+def _empty(output: str) -> bool:
+    """A tool answer that says it found nothing: a sensible answer needs something found."""
+    lowered = output.lower()
+    if "could not find" in lowered or "no matching" in lowered or "i don't know" in lowered:
+        return True
+    try:
+        data = json.loads(output)
+    except (TypeError, ValueError):
+        return False
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        return bool(lists) and all(not v for v in lists)
+    return data in ([], None, "")
+
+
 @pytest.mark.parametrize(("question", "tool"), QUESTIONS, ids=[q for q, _ in QUESTIONS])
 def test_demo_question_is_answered_from_the_right_tool(supervisor, question, tool):
     result = supervisor.respond(question)
@@ -78,6 +93,7 @@ def test_demo_question_is_answered_from_the_right_tool(supervisor, question, too
     call = next(c for c in result.tool_calls if c.name == tool)
     assert call.error is None, f"{tool} failed: {call.error}"
     assert result.text.strip(), "no answer text"
+    assert not _empty(call.output), f"{tool} found nothing for {question!r}: {call.output[:300]}"
     asked = set(re.findall(r"[a-z0-9][a-z0-9.-]*", (question + " " + json.dumps(call.arguments)).lower()))
     facts = [f for f in _facts(call.output) if f.lower() not in asked]  # not an echo of the question
     shown = [f for f in facts if f.lower() in result.text.lower()]

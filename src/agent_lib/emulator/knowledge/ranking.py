@@ -55,6 +55,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "store": ("retention", "stored"), "retain": ("retention",), "delete": ("deletion",),
     "buy": ("purchase",), "purchasing": ("procurement",), "vendor": ("vendor", "supplier"),
     "quick": ("within",), "late": ("submitted", "after"), "approve": ("approval",),
+    "fly": ("flight", "air"), "plane": ("flight", "air"), "airfare": ("flight", "air"),
+    "trip": ("travel",), "journey": ("travel",),
 }
 
 

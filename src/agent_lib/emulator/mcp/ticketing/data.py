@@ -259,7 +259,10 @@ class TicketStore:
 
     def search(self, query: str = "", status: str | None = None, priority: str | None = None,
                limit: int = 10) -> list[dict[str, Any]]:
-        """Tickets whose text contains every word of `query` (any field), best matches first.
+        """Tickets whose text contains every word of `query` or its root (any field), best first.
+
+        When no ticket has every word, the tickets with the most of them are returned instead, as
+        a search box would ("shipping delays" still finds the shipping tickets).
 
         Title hits rank above description hits; ties go to the higher priority, then the most
         recently updated ticket.
@@ -273,7 +276,9 @@ class TicketStore:
         words = [w for w in re.findall(r"[\w@.\-]+", (query or "").lower()) if w]
         with self._lock:
             rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM tickets").fetchall()
-        scored: list[tuple[int, dict[str, Any]]] = []
+        roots = [_root(w) for w in words if w not in _STOP]
+        full: list[tuple[int, dict[str, Any]]] = []
+        partial: list[tuple[int, dict[str, Any]]] = []
         for row in rows:
             t = _row(row)
             if status and t["status"] != status or priority and t["priority"] != priority:
@@ -282,9 +287,14 @@ class TicketStore:
             rest = " ".join(str(t.get(k, "")) for k in
                             ("ticket_id", "description", "category", "requester_email", "order_id",
                              "status", "assignee")).lower()
-            if not all(w in title or w in rest for w in words):
-                continue
-            scored.append((sum(2 if w in title else 1 for w in words), t))
+            hits = [r for r in roots if r in title or r in rest]
+            score = sum(2 if r in title else 1 for r in hits)
+            if len(hits) == len(roots):
+                full.append((score, t))
+            elif any(len(r) >= 4 and re.search(rf"\b{re.escape(r)}", title + " " + rest) for r in hits):
+                partial.append((score, t))
+        # Every word found beats some words found; partial matches only when nothing has them all.
+        scored = full or partial
         scored.sort(key=lambda st: st[1]["updated_at"], reverse=True)
         scored.sort(key=lambda st: (-st[0], st[1]["priority"]))
         return [t for _, t in scored[:limit]]
@@ -323,3 +333,15 @@ class TicketStore:
         created = self.get(ticket_id(num))
         assert created is not None
         return created
+
+
+_STOP = frozenset("a an and the of for to in on at by with about any all my our your is are was "
+                  "no not such ticket tickets support find show".split())
+
+
+def _root(word: str) -> str:
+    """A search word without its inflection, so 'delays' finds 'delayed' and 'refunds' 'refund'."""
+    for suffix in ("ing", "ies", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
