@@ -140,21 +140,21 @@ class LoopRun:
 
     def _call_model(self, root: Span, history: InputItems) -> Response:
         loop = self.loop
-        tools = loop.toolset.wire()
+        tools, client = loop.prepare()
         request: dict[str, Any] = {"model": loop.spec.model, "input": history}
         if tools:
             request["tools"] = tools
         if loop.spec.instructions:
             request["instructions"] = loop.spec.instructions
         span = root.child(f"model {loop.spec.model}", "CHAT_MODEL", inputs=request)
-        client = model_client(loop.model_workspace_client, loop.timeout_s)
         try:
             response = loop.retry.call(lambda: client.responses.create(**request))
         except Exception as exc:
             failure = from_exception(exc, f"model endpoint {loop.spec.model}", timeout_s=loop.timeout_s)
             span.end(error=str(failure))
             raise failure from None
-        span.end({"output": [i.model_dump(mode="json", warnings=False) for i in response.output]})
+        if span.active:
+            span.end({"output": [i.model_dump(mode="json", warnings=False) for i in response.output]})
         usage = response.usage
         if usage is not None:
             self._usage[0] += usage.input_tokens or 0
@@ -316,6 +316,19 @@ class ClientLoop:
         self.pools_created = 0
         """Tool thread pools started so far (instrumentation: one for the loop's life, plus one after
         each abandoned call)."""
+
+    def prepare(self) -> tuple[list[dict[str, Any]], Any]:
+        """The model request's `tools` and the model client. The first time, the tools are listed on
+        the pool while the client is created here (its SSL context alone costs ~50 ms)."""
+        if self.toolset.listed or not self.toolset.executors:
+            return self.toolset.wire(), model_client(self.model_workspace_client, self.timeout_s)
+        listing = self.executor().submit(self.toolset.wire)
+        try:
+            client = model_client(self.model_workspace_client, self.timeout_s)
+        except Exception:
+            listing.result()  # a listing failure is what the caller hears about first, as before
+            raise
+        return listing.result(), client
 
     # -- the tool thread pool --------------------------------------------------------------------
     def executor(self) -> ThreadPoolExecutor:

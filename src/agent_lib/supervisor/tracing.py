@@ -21,6 +21,11 @@ class Span:
         self._span = span
 
     @property
+    def active(self) -> bool:
+        """A live span (False when tracing is off or failed): worth building outputs for."""
+        return self._span is not None
+
+    @property
     def trace_id(self) -> str | None:
         return getattr(self._span, "trace_id", None)
 

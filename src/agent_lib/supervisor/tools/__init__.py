@@ -67,6 +67,11 @@ class Toolset:
         self._routes: dict[str, Executor] = {}
         self._lock = threading.Lock()
 
+    @property
+    def listed(self) -> bool:
+        """Whether the function tools have been listed (and are cached)."""
+        return self._functions is not None
+
     def functions(self) -> list[FunctionTool]:
         """Every function tool on offer (listing MCP servers once, concurrently); cached."""
         with self._lock:
