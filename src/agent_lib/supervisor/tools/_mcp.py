@@ -169,12 +169,13 @@ class _Session:
         self._queue: asyncio.Queue[Any] | None = None
         self._current: concurrent.futures.Future[Any] | None = None
         self._finished = False
+        self._pid = os.getpid()  # a forked child has no loop thread: its sessions are not alive there
         self._loop = _LOOP.get()
         self.holder = asyncio.run_coroutine_threadsafe(self._hold(w), self._loop)
 
     @property
     def alive(self) -> bool:
-        return self.error is None and not self.holder.done()
+        return self.error is None and not self.holder.done() and self._pid == os.getpid()
 
     async def _hold(self, w: WorkspaceClient) -> None:
         import httpx
