@@ -92,8 +92,6 @@ def request_capability(request: str) -> str | None:
     """The capability family the request's main verb needs, if it is one that must be matched."""
     verb = main_verb(request)
     family = _REQUEST_VERBS.get(verb)
-    if family is None and re.search(r"\bcall(?:ing)? off\b|\bcall (?:it|\w+ \w+) off\b", request, re.I):
-        return "cancel"
     if family == "change" and re.search(
         r"^\W*(?:please\s+)?(?:change|update)\s+(?:me\b|my\s+(?:money|cash)|\d|[$€£¥])",
         _POLITE.sub("", request.strip()),
@@ -103,43 +101,6 @@ def request_capability(request: str) -> str | None:
     if family == "turn" and not re.search(r"\bturn\s+(?:\w+\s+){0,3}?(?:on|off)\b|\bswitch\b", request, re.I):
         return None  # "turn the heat up to 72" is a setting, not on/off
     return family
-
-
-def tool_operation(tool: ToolSpec) -> str | None:
-    """The capability family the tool's name leads with (`cancel_booking` -> 'cancel'), if any: a
-    tool that cancels, deletes or changes things serves only requests that ask for that."""
-    last = split_identifier(re.split(r"\.|__", tool.name)[-1]).split()
-    for family in ("cancel", "delete", "change"):
-        verbs, _ = CAPABILITIES[family]
-        if last[:1] and (last[0] in verbs or stem(last[0]) in {stem(v) for v in verbs}) and last[0] != "set":
-            return family
-    return None
-
-
-# A request about the past or a trend, not the present value: "history of Bitcoin", "how has the yen
-# moved over the last year", "the coldest temperature ever recorded", "price chart for five years".
-_HISTORY = re.compile(
-    r"\b(?:histor(?:y|ic|ical)|over the (?:last|past)\s+(?:\w+\s+)?(?:years?|months?|decades?)|"
-    r"(?:last|past)\s+(?:\w+\s+)?(?:years|decades)|ever recorded|all[- ]time|record (?:high|low)|"
-    r"chart|since \d{4}|in the (?:\d{2}|\d{4})s|trend(?:s|ed)?|evolution|founded|origins?|invent(?:ed|or)|"
-    r"(?:has|have) (?:\w+ ){0,3}(?:moved|changed|evolved|developed))\b",
-    re.I,
-)
-_PRESENT = re.compile(r"\b(?:current(?:ly)?|latest|today'?s?|right now|live|real[- ]time|now)\b", re.I)
-
-
-def asks_history(request: str) -> bool:
-    return bool(_HISTORY.search(request))
-
-
-def tool_present_only(tool: ToolSpec) -> bool:
-    """Whether the tool says it gives the present value only (current, latest, today's) and takes
-    no date or period to ask about the past."""
-    if not _PRESENT.search(split_identifier(tool.name) + " " + (tool.description or "")):
-        return False
-    props = ((tool.parameters or {}).get("properties") or {})
-    period = {"date", "dates", "year", "years", "period", "since", "start", "history", "range", "days", "month"}
-    return not any(set(split_identifier(k).lower().split()) & period for k in props)
 
 
 def tool_can(tool: ToolSpec, family: str) -> bool:

@@ -94,10 +94,6 @@ GROUPS: tuple[str, ...] = (
     "measurement measure length weight volume km kilometer kilometers mile miles meter meters feet "
     "foot inch inches cm lb lbs kg kilogram kilograms pound pounds ounce ounces liter liters gallon "
     "gallons cup cups celsius fahrenheit tablespoon teaspoon pint pints quart acre hectare yard yards",
-    "population populations inhabitant inhabitants resident residents populous demographic demographics "
-    "census",
-    "interest compound compounding invest investment investing savings principal deposit grow growth",
-    "derivative derivatives differentiate differentiation slope gradient tangent",
     "person people guest guests passenger passengers traveller travellers traveler travelers party",
     "cheap budget inexpensive affordable",
     "damaged broken defective cracked smashed",

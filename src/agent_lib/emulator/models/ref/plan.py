@@ -118,7 +118,6 @@ def plan(
     asks_anchor = any(top and ask for _, top, ask in routed)
     segments: list[tuple[ToolSpec, list[str]]] = []
     leading: list[str] = []
-    fragments: set[int] = set()  # segments whose request came before the part that fits
     for part, top, ask in routed:
         anchored = top is not None and (ask or not asks_anchor)
         prev = segments[-1] if segments else None
@@ -128,8 +127,6 @@ def plan(
             else:
                 prev[1].append(part)
         elif anchored and (prev is None or top.score >= SECOND_THRESHOLD):
-            if leading:
-                fragments.add(len(segments))
             segments.append((top.tool, leading + [part]))
             leading = []
         elif prev and (ELLIPSIS.match(part) or NAMES_ONLY.match(part)) and _restates(prev, part, anchor):
@@ -143,9 +140,6 @@ def plan(
             top = _top(score_tools(_joined(text, parts), tools, context))
             if top:
                 segments[i] = (top.tool, parts)
-            elif i in fragments:  # "the area of a triangle with base 10 and height 5": a trailing
-                segments[i] = (None, parts)  # fragment fits calculate_bmi, the request it belongs to does not
-    segments = [(t, p) for t, p in segments if t is not None]
     if not segments:
         top = _top(score_tools(text, tools, context))
         if top is None:

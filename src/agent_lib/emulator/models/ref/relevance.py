@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from ..base import ToolSpec
 from . import intent, kinds, lexicon, values
-from .query import MODIFIER_FACTOR, analyze, lexicon_words
+from .query import analyze, lexicon_words
 from .schema import ID_SUFFIXES, param_kinds, tokens
 from .schema import properties as schema_properties
 from .text import DOC_STOP_WORDS, content_words, split_identifier, split_negated, stem, words
@@ -52,11 +52,6 @@ ID_MISSING_FACTOR = 0.5
 AGGREGATE_BONUS = 0.3
 QUESTION_WRITE_FACTOR = 0.6
 THRESHOLD = 0.55
-OPERATION_FACTOR = 0.4  # the tool cancels, deletes or changes, and the request asks for something else
-PRESENT_FACTOR = 0.5  # the request asks about the past or a trend, the tool gives the present value only
-READ_WRITE_FACTOR = 0.6  # a plain question, and the tool's name leads with a verb that acts
-CONTRADICTION_FACTOR = 0.6  # the tool's object and the request's differ ("area" of a circle vs a triangle)
-OBJECT_FACTOR = 0.6  # the tool's name says what it acts on, and the request speaks of none of it
 
 
 @dataclass(frozen=True)
@@ -73,9 +68,6 @@ class ToolDoc:
     kinds: frozenset[str]  # kinds of its parameters (ticker, currency, date, ...)
     raw: frozenset[str]  # unstemmed words, the vocabulary for typo correction
     negated: frozenset[str] = frozenset()  # what the description says the tool is not for
-    objects: frozenset[str] = frozenset()  # name stems that say what it acts on ("bmi" in calculate_bmi)
-    last_objects: frozenset[str] = frozenset()  # the same, from the name's last segment only
-    verb_polarity: str = ""  # 'write' when the name leads with a verb that acts (set, create, cancel)
 
 
 @dataclass(frozen=True)
@@ -141,35 +133,12 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
     verb = stem(leading[0]) if leading and leading[0] in _NAME_VERBS else ""
     kinds = frozenset(param_kinds(spec).values())
     negated = frozenset(_doc_words(not_for)) - set(head)
-    asks = {n.lower() for n in properties(spec)} & _QUESTION_PARAMS
-    objects = frozenset(
-        s for s in names if s not in TOOL_WORDS and len(s) >= 2 and s.isalpha()
-    ) if not asks else frozenset()  # an assistant that takes a question in words acts on no one object
-    last_objects = frozenset(s for s in fields["name"] if s in objects)
-    first = split_identifier(segments[-1]).split()[:1]
-    verb_polarity = "write" if first and first[0] in intent.WRITE_VERBS else ""
     return ToolDoc(
-        spec, weights, head, names, verb, frozenset(shapes), catch_all, kinds, frozenset(raw), negated,
-        objects, last_objects, verb_polarity,
+        spec, weights, head, names, verb, frozenset(shapes), catch_all, kinds, frozenset(raw), negated
     )
 
 
-# Words tool names are made of that say what a tool does in general, not what it acts on: verbs
-# every API has (get, find, calculate, create), wrappers (api, service, assistant) and vague nouns.
-TOOL_WORDS = frozenset(
-    stem(w)
-    for w in """get fetch retrieve find search lookup look list query calculate calculator compute
-    determine estimate evaluate obtain return show display create make add update set delete remove
-    send run execute do perform generate process handle check view read write submit request requests
-    main api apis tool tools service services assistant genie helper util utils function functions
-    func v1 v2 by for of to from with and the info information detail details data current latest new
-    all my user cancel get_ info_ space workspace knowledge agent bot hub center portal copilot expert
-    advisor desk result results value values simple basic general custom""".split()
-) | lexicon.GENERIC
-
-
 _NAME_VERBS = frozenset({"issue"})
-_QUESTION_PARAMS = frozenset({"question", "prompt", "ask", "message", "input", "utterance", "question_text"})
 
 
 def _doc_words(text: str) -> list[str]:
@@ -190,17 +159,10 @@ def score_tools(text: str, tools: list[ToolSpec], context: tuple[str, ...] = ())
     aggregate = intent.request_aggregate(text)
     rule = intent.asks_rule(text)
     specific_verb = stem(verb) if verb in intent.ACTION_VERBS else ""
-    history = intent.asks_history(text)
-    question = bool(_QUESTION.match(text))
-    acts = family is not None or any(w in intent.WRITE_VERBS for w in words(text))
-    names = _proper_names(text)
-    informative = {
-        t: p for t, p in terms.items() if p > 0.5 and t not in lexicon.GENERIC and t not in names
-    }
     results = []
     for i, doc in enumerate(docs):
         score = rank = 0.0
-        matched, strong, head_hits = [], False, []
+        matched, strong = [], False
         for t, prior in terms.items():
             e, e_head = evidence[t][i]
             if e <= 0:
@@ -215,24 +177,6 @@ def score_tools(text: str, tools: list[ToolSpec], context: tuple[str, ...] = ())
             rank += prior * e * disc
             matched.append(t)
             strong = strong or (not generic and prior * e_head >= 0.3)
-            if prior * e_head >= 0.3:
-                head_hits.append(t)
-        if doc.objects and not any(_covers(t, o) for t in terms for o in doc.objects):
-            # calculate_bmi for "area of a triangle": same kind of tool, but not about what is asked;
-            # it fits only if its description explains two of the request's main words, or much of it
-            score, rank = score * OBJECT_FACTOR, rank * OBJECT_FACTOR
-            explains = sum(1 for t in set(head_hits) if informative.get(t, 0.0) >= MODIFIER_FACTOR)
-            strong = strong and (explains >= 2 or score >= 2 * THRESHOLD)
-        elif _contradicts(doc, text, terms, informative, matched):
-            score, rank, strong = score * CONTRADICTION_FACTOR, rank * CONTRADICTION_FACTOR, False
-        operation = intent.tool_operation(tools[i])
-        if operation and operation != family:  # "book a hotel" is no job for cancel_booking
-            score, rank, strong = score * OPERATION_FACTOR, rank * OPERATION_FACTOR, False
-        if history and intent.tool_present_only(tools[i]):  # "history of Bitcoin" vs its current price
-            score, rank, strong = score * PRESENT_FACTOR, rank * PRESENT_FACTOR, False
-        if question and intent.tool_polarity(tools[i]) == "write" and not rule and not acts:
-            # "what's the temperature in the living room?" asks to read, set_thermostat writes
-            score, rank, strong = score * READ_WRITE_FACTOR, rank * READ_WRITE_FACTOR, False
         for t, prior in terms.items():
             if t in doc.negated:  # "not for company policies": the description itself rules it out
                 rank -= NEGATED_PENALTY * prior
@@ -260,60 +204,6 @@ def score_tools(text: str, tools: list[ToolSpec], context: tuple[str, ...] = ())
             rank += POLARITY_BONUS if polarity == tool_pol else -POLARITY_BONUS
         results.append(Scored(tools[i], round(score, 4), round(rank, 4), tuple(matched), strong))
     return sorted(results, key=lambda r: (-r.rank, -r.score, r.tool.name))
-
-
-def _contradicts(doc: ToolDoc, text: str, terms: dict[str, float], informative: dict[str, float],
-                 matched: list[str]) -> bool:
-    """Whether the request and the tool name the same thing with different qualifiers: "the area
-    of a triangle" for circle_area, "the history of Bitcoin" for get_crypto_price, "the
-    circumference of a circle" for circle_area. The request joins a word the tool explains and a
-    word it does not ("X of Y", "Y X"), and the tool's name speaks of something the request does
-    not: the same domain, a different object or quantity."""
-    if not doc.last_objects or all(any(_covers(t, o) for t in terms) for o in doc.last_objects):
-        return False
-    toks = [w for w in words(text) if w[0].isalpha()]
-    for i, w in enumerate(toks):
-        s = stem(w)
-        if s not in matched or not any(_covers(s, o) for o in doc.objects):
-            continue
-        neighbours = []
-        if i + 1 < len(toks) and toks[i + 1] == "of":  # "area of a triangle"
-            j = i + 2
-            while j < len(toks) and toks[j] in ("a", "an", "the", "my", "this", "that", "your", "our"):
-                j += 1
-            neighbours.append(j)
-        if i >= 2 and toks[i - 1] in ("of",):  # "circumference of a circle" (article skipped below)
-            neighbours.append(i - 2)
-        if i >= 3 and toks[i - 1] in ("a", "an", "the") and toks[i - 2] == "of":
-            neighbours.append(i - 3)
-        for j in neighbours:
-            if 0 <= j < len(toks):
-                n = stem(toks[j])
-                if informative.get(n, 0.0) > 0 and n not in matched:
-                    return True
-    return False
-
-
-_QUESTION = re.compile(r"^\s*(?:what|what's|whats|which|how|who|whose|is|are|was|were|does|do|did)\b", re.I)
-
-
-def _covers(term: str, obj: str) -> bool:
-    """Whether a request stem speaks of a tool's object: the same stem, a related word, or one
-    stem a prefix of the other ("crypto" ~ "cryptocurrency")."""
-    if term == obj or obj in lexicon.related(term):
-        return True
-    return min(len(term), len(obj)) >= 5 and (term.startswith(obj) or obj.startswith(term))
-
-
-def _proper_names(text: str) -> frozenset[str]:
-    """Stems of capitalised words not at the start of a sentence: names are values a tool takes
-    ("Brazil", "Lakers"), not words it must explain."""
-    found = set()
-    for m in re.finditer(r"[A-Za-z][\w'-]*", text):
-        before = text[: m.start()].rstrip()
-        if m.group(0)[0].isupper() and before and before[-1] not in ".?!:\"'(":
-            found.add(stem(m.group(0).lower()))
-    return frozenset(found)
 
 
 _TYPED = {"currency": values.currencies, "language": values.languages, "unit": values.units}

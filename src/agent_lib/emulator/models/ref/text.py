@@ -146,8 +146,6 @@ _IRREGULAR = {
     "series": "series",
     "computer": "computer",  # not "compute": a laptop is not a calculation
     "computers": "computer",
-    "player": "player",  # a person, not "play": a player's statistics are no music and no fixture
-    "players": "player",
 }
 
 _CAMEL_1 = re.compile(r"([a-z0-9])([A-Z])")
