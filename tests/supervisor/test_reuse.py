@@ -167,3 +167,13 @@ def test_mcp_errors_are_diagnosed_as_before(kit, admin, emulator):
     assert err.value.status_code == 401 and "ab" * 16 not in str(err.value)
     sessions.close()
     bad.close()
+
+
+def test_a_pool_let_go_of_by_another_run_is_replaced_not_failed_on(kit, admin):
+    sup = client(kit.spec_with(kit.UC_FUNCTION), admin)
+    loop = sup._loop
+    pool = loop.executor()
+    pool.shutdown(wait=False)  # as if another run of this loop discarded it after we picked it up
+    used, future = loop.submit(lambda: 42)
+    assert future.result(timeout=5) == 42 and used is not pool and loop.pools_created == 2
+    sup.close()

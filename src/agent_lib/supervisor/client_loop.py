@@ -20,7 +20,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -233,12 +233,12 @@ class LoopRun:
             return []
         self._check_stop()
         budget = self.loop.timeout_s
-        pool = self.loop.executor()
         started = time.time()
-        futures = [pool.submit(self._run_one, root, item) for item in items]
+        submitted = [self.loop.submit(self._run_one, root, item) for item in items]
+        futures = [future for _, future in submitted]
         try:
             outputs = []
-            for item, future in zip(items, futures, strict=True):
+            for item, (pool, future) in zip(items, submitted, strict=True):
                 try:
                     outputs.append(future.result(timeout=max(0.0, started + budget + 1 - time.time())))
                 except FutureTimeout:
@@ -322,7 +322,7 @@ class ClientLoop:
         the pool while the client is created here (its SSL context alone costs ~50 ms)."""
         if self.toolset.listed or not self.toolset.executors:
             return self.toolset.wire(), model_client(self.model_workspace_client, self.timeout_s)
-        listing = self.executor().submit(self.toolset.wire)
+        _, listing = self.submit(self.toolset.wire)
         try:
             client = model_client(self.model_workspace_client, self.timeout_s)
         except Exception:
@@ -335,9 +335,24 @@ class ClientLoop:
         """The loop's thread pool for tool calls, started on first use and kept across turns."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=MAX_TOOL_WORKERS, thread_name_prefix="agent-lib-tool")
+                self._pool = ThreadPoolExecutor(max_workers=MAX_TOOL_WORKERS,
+                                                thread_name_prefix="agent-lib-tool")
                 self.pools_created += 1
             return self._pool
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> tuple[ThreadPoolExecutor, Future[Any]]:
+        """`fn(*args)` on the pool, and the pool it went to. A pool that another run of this loop
+        has just let go of (`discard_executor`, `close`) is replaced, not failed on."""
+        for _ in range(3):
+            pool = self.executor()
+            try:
+                return pool, pool.submit(fn, *args)
+            except RuntimeError:  # shut down between executor() and submit()
+                with self._pool_lock:
+                    if self._pool is pool:
+                        self._pool = None
+        pool = self.executor()
+        return pool, pool.submit(fn, *args)
 
     def discard_executor(self, pool: ThreadPoolExecutor) -> None:
         """Stop using `pool` (a call on it was abandoned): the next call gets a fresh pool, so a

@@ -101,7 +101,8 @@ class _Caller:
         if is_obo(caller) and "model-serving" not in (caller.scopes or ()):
             self.model_token = state.identities.issue(caller.id, scopes=["model-serving"], kind="oauth",
                                                       ttl_seconds=MODEL_TOKEN_TTL_S)
-        self.model_client = client_for(state.host, self.model_token) if self.model_token else self.tools_client
+        self.model_client = (client_for(state.host, self.model_token) if self.model_token
+                             else self.tools_client)
         self.loops: OrderedDict[str, Any] = OrderedDict()
         self.dropped: list[Any] = []  # loops pushed out while leased: closed once the leases are back
         self.leases = 0
@@ -112,8 +113,8 @@ class _Caller:
 
     def loop(self, request: SupervisorRequest) -> tuple[Any, bool]:
         """The loop for this request's shape, and whether it was built now."""
-        shape = json.dumps([request.model, request.instructions, request.hosted_tools, request.function_tools],
-                           sort_keys=True, separators=(",", ":"))
+        shape = json.dumps([request.model, request.instructions, request.hosted_tools,
+                            request.function_tools], sort_keys=True, separators=(",", ":"))
         loop = self.loops.get(shape)
         if loop is not None:
             self.loops.move_to_end(shape)
