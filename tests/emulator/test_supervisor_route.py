@@ -374,3 +374,18 @@ def test_forget_callers_closes_their_mcp_sessions(emulator, script, callers):
     assert mcp.idle() == 1
     callers.forget_callers(emulator.state)
     assert mcp.idle() == 0 and callers.cache_stats(emulator.state)["callers"] == 0
+
+
+def test_forgetting_callers_leaves_a_running_request_its_clients(emulator, callers):
+    from agent_lib.emulator.supervisor.validation import validate
+
+    state = emulator.state
+    obo = emulator.token_for("alice@example.com", ["ai-gateway"])
+    held = callers.open_session(state, state.identities.resolve(obo), obo,
+                                validate({"model": MODEL, "input": "hi"}, obo=True))
+    entry = held.entry
+    callers.forget_callers(state)  # e.g. a reset while the request runs
+    assert entry.retired and entry.loops and state.identities.resolve(entry.model_token) is not None
+    model_token = entry.model_token
+    held.close()
+    assert not entry.loops and state.identities.resolve(model_token) is None

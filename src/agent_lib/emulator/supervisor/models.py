@@ -68,11 +68,12 @@ class Session:
     state: EmulatorState
     loop: Any
     entry: _Caller | None = None
+    cache: Callers | None = None
 
     def close(self) -> None:
         entry, self.entry = self.entry, None
-        if entry is not None:
-            _callers(self.state).release(entry)
+        if entry is not None and self.cache is not None:
+            self.cache.release(entry)
 
 
 # -- what requests with one token share --------------------------------------------------------------
@@ -209,12 +210,11 @@ class Callers:
             loop.close()
 
     def clear(self) -> None:
-        """Close every entry (the workspace stops or resets); runs still going keep their loops."""
+        """Retire every entry (the workspace stops or resets): idle ones are closed now, the ones a
+        run still holds when that run gives its lease back."""
         with self._lock:
-            entries = list(self.entries.values())
-            self.entries.clear()
-        for entry in entries:
-            entry.retired = True
+            closing = [entry for key in list(self.entries) for entry in self._retire(key)]
+        for entry in closing:
             entry.close(self.state)
 
 
@@ -246,8 +246,9 @@ def forget_callers(state: EmulatorState) -> None:
 def open_session(state: EmulatorState, caller: Principal, token: str, request: SupervisorRequest) -> Session:
     """The client engine's loop for `request`, acting as `caller`: the caller's cached clients and
     MCP sessions, and the loop (tool listings included) of an earlier request of the same shape."""
-    entry, loop = _callers(state).lease(caller, token, request)
-    return Session(state, loop, entry)
+    cache = _callers(state)
+    entry, loop = cache.lease(caller, token, request)
+    return Session(state, loop, entry, cache)
 
 
 # -- stored responses ------------------------------------------------------------------------------
