@@ -172,6 +172,16 @@ class _Session:
         self._pid = os.getpid()  # a forked child has no loop thread: its sessions are not alive there
         self._loop = _LOOP.get()
         self.holder = asyncio.run_coroutine_threadsafe(self._hold(w), self._loop)
+        self.holder.add_done_callback(self._ended)
+
+    def _ended(self, _: Any) -> None:
+        """Whatever way the holder ended (even cancelled before it ran), `ready` is settled."""
+        if not self.ready.done():
+            try:
+                self.ready.set_exception(self.error or ConnectionError(f"the MCP session to {self.url} "
+                                                                       "was closed"))
+            except concurrent.futures.InvalidStateError:  # settled meanwhile by the holder
+                pass
 
     @property
     def alive(self) -> bool:
@@ -210,7 +220,10 @@ class _Session:
             self._finished = True
             failure = self.error or ConnectionError(f"the MCP session to {self.url} was closed")
             if not self.ready.done():
-                self.ready.set_exception(failure)
+                try:
+                    self.ready.set_exception(failure)
+                except concurrent.futures.InvalidStateError:
+                    pass
             pending = [self._current] if self._current is not None else []
             while not queue.empty():
                 item = queue.get_nowait()
@@ -222,7 +235,14 @@ class _Session:
 
     def run(self, operation: Any, timeout_s: float) -> Any:
         """`await operation(session)` in the session's task, waited for here (at most `timeout_s`)."""
-        self.ready.result(timeout=timeout_s)
+        try:
+            self.ready.result(timeout=timeout_s)
+        except concurrent.futures.TimeoutError:
+            if self.ready.done():  # the session's own failure, which happens to be a timeout
+                raise
+            self.holder.cancel()
+            raise TimeoutError(f"the MCP server {self.url} did not open a session within "
+                               f"{timeout_s:g} s") from None
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def submit() -> None:  # on the loop, so it cannot pass the holder's final clean-up unseen
@@ -240,6 +260,8 @@ class _Session:
         try:
             result = future.result(timeout=timeout_s)
         except concurrent.futures.TimeoutError:
+            if future.done():  # the operation's own failure, which happens to be a timeout
+                raise
             self.holder.cancel()  # the operation ends with its session
             raise TimeoutError(f"the MCP server {self.url} did not answer within {timeout_s:g} s") from None
         self.used = True
