@@ -177,3 +177,19 @@ def test_a_pool_let_go_of_by_another_run_is_replaced_not_failed_on(kit, admin):
     used, future = loop.submit(lambda: 42)
     assert future.result(timeout=5) == 42 and used is not pool and loop.pools_created == 2
     sup.close()
+
+
+def test_respond_builds_no_stream_events_and_answers_as_the_stream_does(kit, script, admin):
+    sup = client(kit.spec_with(kit.UC_FUNCTION), admin)
+    script(ORDER_TURNS)
+    quiet = sup._loop.start("Where is SO-10042?", events=False)
+    assert list(quiet) == [] and quiet.response.status == "completed"
+    script(ORDER_TURNS)
+    streamed = sup.stream("Where is SO-10042?")
+    assert [e.type for e in streamed][-1] == "response.completed"
+    script(ORDER_TURNS)
+    answered = kit.strict_result(sup.respond("Where is SO-10042?"))
+    for result in (quiet.response, streamed.result, answered):
+        assert [i.type for i in result.output] == ["function_call", "function_call_output", "message"]
+    assert answered.text == streamed.result.text == "On its way."
+    sup.close()

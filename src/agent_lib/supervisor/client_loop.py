@@ -68,6 +68,9 @@ class LoopRun:
     input: InputItems
     response_id: str
     should_stop: Callable[[], bool] | None = None
+    events: bool = True
+    """Build and yield the stream events; False: iterating only drives the turn (no events), for
+    callers that want the result alone."""
     response: Response | None = None
     trace_id: str | None = None
     timings: dict[str, Timing] = field(default_factory=dict)
@@ -95,8 +98,9 @@ class LoopRun:
         self.trace_id = root.trace_id
         error: str | None = "abandoned before the turn finished"
         try:
-            yield self.writer.created()
-            yield self.writer.in_progress()
+            if self.events:
+                yield self.writer.created()
+                yield self.writer.in_progress()
             history, approvals = model_history(self.input)
             if approvals:
                 yield from self._carry_out(root, approvals, history)
@@ -107,7 +111,8 @@ class LoopRun:
                 finished = yield from self._turn(root, response, history)
                 if finished:
                     self.response = self.writer.response("completed", self.output, usage=self.usage())
-                    yield self.writer.completed(self.response)
+                    if self.events:
+                        yield self.writer.completed(self.response)
                     error = None
                     return
             raise SupervisorError(
@@ -120,7 +125,8 @@ class LoopRun:
             error = str(exc)
             self.response = self.writer.response("failed", self.output, usage=self.usage(),
                                                  error=ev.response_error(error, exc.status))
-            yield self.writer.error(error, error_code(exc))
+            if self.events:
+                yield self.writer.error(error, error_code(exc))
             raise
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -136,7 +142,8 @@ class LoopRun:
     def _emit(self, item: dict[str, Any]) -> Iterator[ResponseStreamEvent]:
         index = len(self.output)
         self.output.append(item)
-        yield from self.writer.item(item, index)
+        if self.events:
+            yield from self.writer.item(item, index)
 
     def _call_model(self, root: Span, history: InputItems) -> Response:
         loop = self.loop
@@ -377,11 +384,12 @@ class ClientLoop:
         self.close()
 
     def start(self, input: str | Sequence[Any], *, response_id: str | None = None,
-              should_stop: Callable[[], bool] | None = None) -> LoopRun:
-        """A run of one turn; nothing happens until it is iterated (invalid histories fail here)."""
+              should_stop: Callable[[], bool] | None = None, events: bool = True) -> LoopRun:
+        """A run of one turn; nothing happens until it is iterated (invalid histories fail here).
+        `events=False`: the run yields no stream events (only `response` and the rest afterwards)."""
         items = normalize_input(input)
         check_history(items)
-        return LoopRun(self, items, response_id or ev.new_id("resp"), should_stop)
+        return LoopRun(self, items, response_id or ev.new_id("resp"), should_stop, events)
 
 
 __all__ = ["Cancelled", "ClientLoop", "LoopRun"]

@@ -130,7 +130,11 @@ class Supervisor:
         if self._hosted is not None:
             return self._hosted.respond(input, background=background, poll_interval_s=poll_interval_s,
                                         max_wait_s=max_wait_s)
-        return self.stream(input).until_done()
+        assert self._loop is not None
+        run = self._loop.start(input, events=False)  # nobody reads the stream events: none are built
+        for _ in run:
+            pass
+        return _client_result(run)
 
     def stream(self, input: Input) -> TurnStream:
         """Run one turn, yielding openai Responses stream events as they happen."""
