@@ -426,7 +426,7 @@ def respond(state: EmulatorState, caller: Principal, session: Session,
     from ...errors import SupervisorError
 
     try:
-        run = session.loop.start(request.input)
+        run = session.loop.start(request.input, events=False)  # a JSON answer: no stream events needed
     except BaseException:
         session.close()
         raise

@@ -15,9 +15,10 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..core.deps import Caller, State
+from ..core.state import EmulatorState
 from ..core.errors import invalid
 from ..core.identity import require_scope
 from . import models
@@ -45,7 +46,14 @@ async def _json_body(request: Request) -> Any:
 Body = Annotated[Any, Depends(_json_body)]
 
 
-def create(request: Request, state: State, caller: Caller, body: Body) -> Any:
+async def _state(request: Request) -> EmulatorState:
+    return request.app.state.emulator  # as `core.deps.State`, without a trip to the thread pool
+
+
+AsyncState = Annotated[EmulatorState, Depends(_state)]
+
+
+def create(request: Request, state: AsyncState, caller: Caller, body: Body) -> Any:
     """Create a response: validate, then run the loop as the caller (JSON, SSE or background)."""
     require_scope(caller, SCOPE)
     parsed = validate(body, obo=models.is_obo(caller))
@@ -55,7 +63,7 @@ def create(request: Request, state: State, caller: Caller, body: Body) -> Any:
     if parsed.stream:
         return StreamingResponse(models.stream(state, caller, session, parsed),
                                  media_type="text/event-stream", headers=_SSE_HEADERS)
-    return models.respond(state, caller, session, parsed)
+    return JSONResponse(models.respond(state, caller, session, parsed))  # JSON-ready: no re-encoding
 
 
 def retrieve(response_id: str, state: State, caller: Caller) -> dict[str, Any]:
