@@ -288,11 +288,11 @@ def test_background_runs_are_capped(emulator, script, slow_model, monkeypatch):
 @pytest.fixture
 def callers(emulator) -> Iterator[Any]:
     """The route's cache of callers, emptied before and after the test."""
-    from agent_lib.emulator.supervisor import models
+    from agent_lib.emulator.supervisor import callers as module
 
-    models.forget_callers(emulator.state)
-    yield models
-    models.forget_callers(emulator.state)
+    module.forget_callers(emulator.state)
+    yield module
+    module.forget_callers(emulator.state)
 
 
 def _entries(emulator, callers) -> list[Any]:
