@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
     from ...spec import HostedTool
-    from ._mcp import McpSessions
+    from ._mcp_sessions import McpSessions
 
 MAX_NAME = 64
 
@@ -55,7 +55,7 @@ class ToolContext:
 
     def __post_init__(self) -> None:
         if self.mcp is None:
-            from ._mcp import McpSessions
+            from ._mcp_sessions import McpSessions
 
             object.__setattr__(self, "mcp", McpSessions(self.workspace_client, self.timeout_s))
 
