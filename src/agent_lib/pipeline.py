@@ -107,5 +107,6 @@ def _ask(spec: Any, ws: Any, options: RunOptions) -> dict[str, str]:
     for question in options.questions:
         result = supervisor.respond(question)
         tools = ", ".join(call.name for call in result.tool_calls) or "no tool"
-        answers[question] = f"[{tools}] {result.text.strip()[:200]}"
+        text = " ".join(result.text.split())  # one line per answer in the log
+        answers[question] = f"[{tools}] {text[:400]}"
     return answers
