@@ -195,18 +195,7 @@ def _end_from_duration(
     )
     if not (start and end and m and isinstance(start, str) and re.match(r"\d{4}-\d{2}-\d{2}", start)):
         return
-    words_to_n = {
-        "one": 1,
-        "two": 2,
-        "three": 3,
-        "four": 4,
-        "five": 5,
-        "six": 6,
-        "seven": 7,
-        "ten": 10,
-        "fourteen": 14,
-    }
-    n = int(m.group(1)) if m.group(1).isdigit() else words_to_n[m.group(1).lower()]
+    n = int(m.group(1)) if m.group(1).isdigit() else values.NUMBER_WORDS[m.group(1).lower()]
     days = n * (7 if m.group(2).lower().startswith("week") else 1)
     args[end] = (date.fromisoformat(start[:10]) + timedelta(days=days)).isoformat()
 

@@ -36,7 +36,7 @@ _NUMBER = re.compile(
     r"(?P<sym>[$€£¥₹])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<k>k\b)?"
     r"\s?(?P<pct>%)?(?P<deg>°\s?[CF]?)?"
 )
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -49,6 +49,7 @@ _NUMBER_WORDS = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
+    "fourteen": 14,
     "fifteen": 15,
     "twenty": 20,
     "thirty": 30,
@@ -133,7 +134,7 @@ def numbers(text: str, exclude: list[tuple[int, int]] = ()) -> list[Span]:
         start = m.start() if m.group("sym") else num_start
         out.append(Span(int(value) if value.is_integer() else value, start, m.end(), m.group(0).strip()))
     lowered = text.lower()
-    for word, value in _NUMBER_WORDS.items():
+    for word, value in NUMBER_WORDS.items():
         for m in re.finditer(rf"\b{word}\b", lowered):
             if not any(a <= m.start() < b for a, b in exclude):
                 out.append(Span(value, m.start(), m.end(), m.group(0)))
