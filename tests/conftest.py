@@ -47,3 +47,41 @@ def admin(emulator):
 def alice(emulator):
     """A real `WorkspaceClient` acting as alice@example.com, an ordinary user with no grants."""
     return emulator.client(emulator.token_for("alice@example.com"))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's headless Chromium, installed on first use (CI is a fresh machine; Playwright's own
+    browser download cannot work offline). Browser tests launch Playwright with this executable_path."""
+    import shutil
+    import subprocess
+
+    if not os.path.exists(CHROMIUM) and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
+        done = subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=env,
+                              capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            pytest.fail(f"installing Debian's chromium failed: {done.stderr[-2000:]}")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}: run `apt-get install -y chromium` "
+                    "as root (the test set-up does this itself when it runs as root)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def browser(chromium_path):
+    """A headless Chromium driven by Playwright (sync API); closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
