@@ -39,3 +39,16 @@ def get_warehouse(state: EmulatorState, caller: Principal, warehouse_id: str) ->
         raise not_found(f"Warehouse '{warehouse_id}' does not exist.")
     state.acls.require(caller, "warehouses", WAREHOUSE_ID, "CAN_VIEW", label=WAREHOUSE_NAME)
     return warehouse_info(state)
+
+
+def _register_permissions() -> None:
+    """Let `/api/2.0/permissions/warehouses/{id}` (`w.warehouses.*_permissions`) serve the warehouse,
+    so its CAN_USE can be granted like any other object's (statement execution checks it)."""
+    try:
+        from ..permissions.models import register_object_type
+    except ImportError:  # the permissions service is not built
+        return
+    register_object_type("warehouses", lambda state, warehouse_id: warehouse_id == WAREHOUSE_ID)
+
+
+_register_permissions()
