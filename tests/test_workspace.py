@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from agent_lib.errors import WorkspaceError
-from agent_lib.workspace import client_for, connect
+from agent_lib.workspace import client_for, connect, probe
 
 
 def _closed_port() -> int:
@@ -43,6 +43,27 @@ def test_unreachable_host_fails_with_the_host_named_and_no_token():
         connect("host", host=host, token=secret, retry_timeout_seconds=1)
     assert host in str(err.value)
     assert secret not in str(err.value)
+
+
+def test_a_host_that_accepts_but_never_answers_fails_at_the_probe():
+    """The case that cost ~25 s: a TCP peer that stays silent. The probe gives up after its own timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        host = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(WorkspaceError, match=r"not reachable \(no answer within 0.3 s\)") as err:
+            probe(host, timeout=0.3)
+    assert host in str(err.value)
+
+
+def test_unreachable_profile_host_is_probed_before_the_sdk(tmp_path, monkeypatch):
+    host = f"http://127.0.0.1:{_closed_port()}"
+    cfg = tmp_path / "databrickscfg"
+    cfg.write_text(f"[broken]\nhost = {host}\ntoken = dapi-in-a-profile\n")
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(cfg))
+    with pytest.raises(WorkspaceError, match="not reachable \\(connection refused\\)") as err:
+        connect("profile:broken")
+    assert host in str(err.value) and "dapi-in-a-profile" not in str(err.value)
 
 
 def test_bad_token_is_refused_with_the_fix(emulator):

@@ -14,8 +14,31 @@ from collections.abc import Sequence
 def _emulator(args: argparse.Namespace) -> int:
     from .emulator.embedded import serve_forever
 
-    serve_forever(args.state, port=args.port)
+    serve_forever(_state_folder(args.state), port=args.port)
     return 0
+
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port, 0 meaning a free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 = a free one)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range: a port is 0-65535 (0 = a free one)")
+    return port
+
+
+def _state_folder(path: str) -> str:
+    """The emulated workspace keeps its state in a folder: refuse a file before anything starts."""
+    from pathlib import Path
+
+    from .errors import AgentLibError
+
+    if Path(path).exists() and not Path(path).is_dir():
+        raise AgentLibError(f"--state {path!r} is a file; it must name a folder (it holds emulator.db), "
+                            "e.g. --state .agent_lib")
+    return path
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -37,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agent-lib", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     emu = sub.add_parser("emulator", help="run the emulated Databricks workspace until stopped")
-    emu.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = a free one)")
+    emu.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (0 = a free one)")
     emu.add_argument("--state", default=".agent_lib", help="folder of the SQLite state file")
     emu.set_defaults(func=_emulator)
     run = sub.add_parser("run", help="run the main job's steps in order (offline by default)")
@@ -51,8 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command; an error agent_lib raises on purpose is one line on stderr and exit 1."""
+    from .errors import AgentLibError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except AgentLibError as exc:
+        print(f"agent-lib {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

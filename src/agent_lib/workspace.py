@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 RETRY_TIMEOUT_SECONDS = 10
 HTTP_TIMEOUT_SECONDS = 30
+PROBE_TIMEOUT_SECONDS = 3
 KINDS = ("emulated", "profile:<name>", "host", "notebook")
 
 
@@ -128,14 +129,59 @@ def _select(kind: str, *, host: str, state_dir: str | Path | None, token: str | 
         name = kind.split(":", 1)[1].strip()
         if not name:
             raise WorkspaceError("workspace 'profile:' needs a profile name, e.g. 'profile:DEFAULT'")
+        profile_host = _profile_host(name)
+        if profile_host:
+            probe(profile_host)
         return Workspace(client_for(profile=name, retry_timeout_seconds=retry), kind)
     if kind == "host":
         if not host:
             raise WorkspaceError("workspace 'host' needs the host parameter, e.g. https://<workspace-host>")
+        probe(host)
         return Workspace(client_for(host, token, retry_timeout_seconds=retry), kind)
     if kind == "notebook":
         return Workspace(client_for(retry_timeout_seconds=retry), kind)
     raise WorkspaceError(f"unknown workspace {kind!r}: expected one of {', '.join(KINDS)}")
+
+
+def probe(host: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> None:
+    """Fail within `timeout` seconds when nothing listens at `host`.
+
+    Without it a wrong host costs about 25 s: the SDK's host-metadata probe and the first call each
+    spend their whole retry budget on a connection that can never succeed.
+    """
+    import requests  # the SDK's own HTTP stack, so certificate trust (REQUESTS_CA_BUNDLE) is the same
+
+    if "://" not in host:
+        host = f"https://{host}"
+    try:  # any HTTP answer, even 401 or 404, proves something listens; only silence fails
+        requests.get(host.rstrip("/") + "/.well-known/databricks-config", timeout=timeout,
+                     allow_redirects=False)
+    except requests.exceptions.SSLError:
+        raise WorkspaceError(
+            f"workspace host {host} answered with a TLS certificate that is not valid for it. Check the "
+            "host; behind a TLS-inspecting proxy set REQUESTS_CA_BUNDLE to its CA bundle."
+        ) from None
+    except requests.RequestException as exc:
+        reason = f"no answer within {timeout:g} s" if isinstance(exc, requests.Timeout) else (
+            "connection refused" if "refused" in str(exc).lower() else "cannot connect; is the name right?")
+        raise WorkspaceError(
+            f"workspace host {host} is not reachable ({reason}). Check the host "
+            "(https://<workspace-host>) and your network, or use workspace='emulated' to run offline."
+        ) from None
+
+
+def _profile_host(name: str) -> str:
+    """The `host` of a ~/.databrickscfg profile (or DATABRICKS_CONFIG_FILE), '' when not found."""
+    import configparser
+    import os
+
+    path = Path(os.environ.get("DATABRICKS_CONFIG_FILE", "~/.databrickscfg")).expanduser()
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(path)
+    except configparser.Error:
+        return ""  # the SDK reports a malformed file in its own words
+    return parser.get(name, "host", fallback="") if parser.has_section(name) else ""
 
 
 def _scrub(text: str, token: str | None) -> str:
