@@ -34,3 +34,37 @@ def test_port_in_use_names_the_port_and_the_fix(tmp_path, capsys):
         assert main(["emulator", "--port", str(port), "--state", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert f"127.0.0.1:{port}" in err and "choose another --port" in err and err.count("\n") == 1
+
+
+def _token(capsys, *args: str) -> str:
+    assert main(["emulator", "token", *args]) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_emulator_token_mints_oauth_and_other_users_tokens(emulator, monkeypatch, capsys):
+    from databricks.sdk.errors import PermissionDenied
+
+    from agent_lib.workspace import client_for
+
+    monkeypatch.setenv("DATABRICKS_HOST", emulator.host)
+    monkeypatch.setenv("DATABRICKS_TOKEN", emulator.token)
+    oauth = _token(capsys)
+    assert client_for(emulator.host, oauth).current_user.me().user_name == "admin@example.com"
+    assert oauth != emulator.token
+    alice = _token(capsys, "--user", "alice@example.com", "--pat")
+    assert client_for(emulator.host, alice).current_user.me().user_name == "alice@example.com"
+    narrowed = _token(capsys, "--user", "alice@example.com", "--scopes", "genie")
+    with pytest.raises(PermissionDenied):  # the scope list is really on the token
+        client_for(emulator.host, narrowed).current_user.me()
+
+
+def test_emulator_token_needs_admin_credentials(emulator, monkeypatch, capsys):
+    monkeypatch.delenv("DATABRICKS_TOKEN", raising=False)
+    monkeypatch.setenv("DATABRICKS_HOST", emulator.host)
+    assert main(["emulator", "token"]) == 1
+    assert "admin DATABRICKS_TOKEN" in capsys.readouterr().err
+    alice = emulator.token_for("alice@example.com")
+    monkeypatch.setenv("DATABRICKS_TOKEN", alice)
+    assert main(["emulator", "token", "--user", "bob@example.com"]) == 1
+    err = capsys.readouterr().err
+    assert "Only workspace admins can mint tokens" in err and alice not in err and err.count("\n") == 1

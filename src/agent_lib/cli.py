@@ -1,6 +1,8 @@
 """`agent-lib`: every workflow action as a sub-command.
 
     agent-lib emulator [--port N] [--state PATH]   run the emulated workspace until stopped
+    agent-lib emulator token [--user U] [--scopes S | --pat]
+                                                   a token from that running workspace
     agent-lib run [...]                            run the bundle job's notebooks in order
 """
 
@@ -15,6 +17,32 @@ def _emulator(args: argparse.Namespace) -> int:
     from .emulator.embedded import serve_forever
 
     serve_forever(_state_folder(args.state), port=args.port)
+    return 0
+
+
+def _emulator_token(args: argparse.Namespace) -> int:
+    """Ask a running emulated workspace (admin credentials from the environment) for another token."""
+    import os
+
+    from .errors import AgentLibError
+    from .workspace import client_for
+
+    host = args.host or os.environ.get("DATABRICKS_HOST", "")
+    admin = os.environ.get("DATABRICKS_TOKEN", "")
+    if not host or not admin:
+        raise AgentLibError("needs the running emulated workspace's DATABRICKS_HOST (or --host) and its "
+                            "admin DATABRICKS_TOKEN in the environment: export the two lines "
+                            "`agent-lib emulator` printed")
+    scopes = None if args.pat else [s.strip() for s in args.scopes.split(",") if s.strip()]
+    if scopes is not None and not scopes:
+        raise AgentLibError("--scopes is empty: name at least one scope (e.g. all-apis), or use --pat")
+    client = client_for(host, admin)
+    try:
+        answer = client.api_client.do("POST", "/_emulator/tokens",
+                                      body={"user_name": args.user, "scopes": scopes})
+    except Exception as exc:  # the SDK's errors carry the emulator's reason; never the token
+        raise AgentLibError(f"the emulated workspace at {host} refused: {exc}") from None
+    print(answer["token_value"])
     return 0
 
 
@@ -63,6 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (0 = a free one)")
     emu.add_argument("--state", default=".agent_lib", help="folder of the SQLite state file")
     emu.set_defaults(func=_emulator)
+    emu_sub = emu.add_subparsers(dest="emulator_command", metavar="{token}")
+    tok = emu_sub.add_parser(
+        "token", help="print a token from a running emulated workspace",
+        description="Print one token, minted by the running emulated workspace whose DATABRICKS_HOST and "
+                    "admin DATABRICKS_TOKEN are in the environment. Default: an OAuth token for the admin "
+                    "with the all-apis scope (deployed Apps accept only OAuth). Use it as "
+                    "export DATABRICKS_TOKEN=$(agent-lib emulator token --user alice@example.com).")
+    tok.add_argument("--user", default="admin@example.com",
+                     help="user to act as (demo users: admin@, alice@, bob@example.com)")
+    tok.add_argument("--scopes", default="all-apis",
+                     help="comma-separated OAuth scopes, e.g. ai-gateway,genie,sql (default all-apis)")
+    tok.add_argument("--pat", action="store_true", help="a personal access token instead (no scopes)")
+    tok.add_argument("--host", default="", help="the emulated workspace (default: $DATABRICKS_HOST)")
+    tok.set_defaults(func=_emulator_token)
     run = sub.add_parser("run", help="run the main job's steps in order (offline by default)")
     run.add_argument("--workspace", default="emulated",
                      help="emulated (default) | profile:<name> | host | notebook")

@@ -115,6 +115,9 @@ def serve_forever(state_dir: str | Path | None, port: int = 0) -> None:
         signal.signal(sig, lambda *_: stop.set())
     print(f"DATABRICKS_HOST={ws.host}", flush=True)
     print(f"DATABRICKS_TOKEN={ws.token}", flush=True)
+    print("# export both lines; then, in another terminal, an OAuth token (Apps accept only OAuth) or "
+          "another user's:\n#   agent-lib emulator token [--user alice@example.com] [--scopes genie,sql | --pat]",
+          flush=True)
     try:
         while not stop.wait(0.5):
             pass
