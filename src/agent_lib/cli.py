@@ -46,6 +46,41 @@ def _emulator_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _discover(args: argparse.Namespace) -> int:
+    """List the workspace's hosted tools; with --add/--all, write the chosen ones into the spec."""
+    from pathlib import Path
+
+    from .discover import add_tools, discover
+    from .errors import AgentLibError
+    from .workspace import connect
+
+    with connect(args.workspace, host=args.host, state_dir=_state_folder(args.state)) as ws:
+        found = discover(ws.client, catalog=args.catalog or None, schema=args.schema or None)
+    if not found:
+        print("agent-lib discover: the workspace offers no hosted tool this identity can see")
+        return 0
+    width = max(len(f.key) for f in found)
+    for f in found:
+        about = " ".join((f.description or f.title).split())
+        print(f"{f.type:<20} {f.key:<{width}}  {about[:70]}")
+    wanted = set(args.add)
+    if not (wanted or args.all):
+        print(f"\nAdd tools to {args.spec} with: agent-lib discover --add <id or name> [...] (or --all)")
+        return 0
+    unknown = wanted - {f.key for f in found}
+    if unknown:
+        raise AgentLibError(f"--add {', '.join(sorted(unknown))}: not among the tools listed above; "
+                            "copy an id or name from the second column")
+    if not Path(args.spec).is_file():
+        raise AgentLibError(f"--spec {args.spec!r} does not exist; run from the project folder or pass --spec")
+    added = add_tools(args.spec, [f for f in found if args.all or f.key in wanted])
+    print(f"\nagent-lib discover: added {len(added)} tool(s) to {args.spec}"
+          + "".join(f"\n  + {f.type} {f.key}" for f in added)
+          + ("\n  (each entry's description is what the router reads: make it say when to use the tool)"
+             if added else " (all were already there)"))
+    return 0
+
+
 def _port(text: str) -> int:
     """argparse type: a TCP port, 0 meaning a free one."""
     try:
@@ -105,6 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--pat", action="store_true", help="a personal access token instead (no scopes)")
     tok.add_argument("--host", default="", help="the emulated workspace (default: $DATABRICKS_HOST)")
     tok.set_defaults(func=_emulator_token)
+    disc = sub.add_parser("discover", help="list the workspace's hosted tools; add chosen ones to agent.yml",
+                          description="List the Genie spaces, Knowledge Assistants, Apps, MCP connections "
+                                      "and UC functions the workspace offers, with their ids; --add writes "
+                                      "the chosen ones into the spec, keeping its comments and order.")
+    disc.add_argument("--workspace", default="emulated",
+                      help="emulated (default) | profile:<name> | host | notebook")
+    disc.add_argument("--host", default="", help="workspace host for --workspace host")
+    disc.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    disc.add_argument("--catalog", default="", help="list UC functions of this catalog only")
+    disc.add_argument("--schema", default="", help="list UC functions of this schema only (with --catalog)")
+    disc.add_argument("--spec", default="agent.yml", help="the agent spec to add tools to")
+    disc.add_argument("--add", nargs="+", default=[], metavar="KEY", help="ids or names to add (2nd column)")
+    disc.add_argument("--all", action="store_true", help="add every tool listed")
+    disc.set_defaults(func=_discover)
     run = sub.add_parser("run", help="run the main job's steps in order (offline by default)")
     run.add_argument("--workspace", default="emulated",
                      help="emulated (default) | profile:<name> | host | notebook")
