@@ -68,3 +68,22 @@ def test_emulator_token_needs_admin_credentials(emulator, monkeypatch, capsys):
     assert main(["emulator", "token", "--user", "bob@example.com"]) == 1
     err = capsys.readouterr().err
     assert "Only workspace admins can mint tokens" in err and alice not in err and err.count("\n") == 1
+
+
+def test_emulator_model_switches_an_endpoint_to_passthrough_and_back(emulator, monkeypatch, capsys):
+    import json
+
+    monkeypatch.setenv("DATABRICKS_HOST", emulator.host)
+    monkeypatch.setenv("DATABRICKS_TOKEN", emulator.token)
+    endpoint = "databricks-meta-llama-3-3-70b-instruct"
+    try:
+        assert main(["emulator", "model", endpoint, "--passthrough", "http://127.0.0.1:9/v1",
+                     "--model", "llama3.1"]) == 0
+        assert "passthrough" in capsys.readouterr().out
+        assert main(["emulator", "model", endpoint]) == 0
+        assert "llama3.1" in capsys.readouterr().out
+    finally:
+        assert main(["emulator", "model", endpoint, "--reference"]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "reference"
+    assert main(["emulator", "model", endpoint, "--passthrough", "http://127.0.0.1:9/v1"]) == 1
+    assert "--passthrough needs --model" in capsys.readouterr().err

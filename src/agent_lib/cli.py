@@ -3,6 +3,8 @@
     agent-lib emulator [--port N] [--state PATH]   run the emulated workspace until stopped
     agent-lib emulator token [--user U] [--scopes S | --pat]
                                                    a token from that running workspace
+    agent-lib emulator model [ENDPOINT] [--passthrough URL --model M | --reference]
+                                                   which model answers an endpoint
     agent-lib run [...]                            run the bundle job's notebooks in order
 """
 
@@ -22,26 +24,17 @@ def _emulator(args: argparse.Namespace) -> int:
 
 def _emulator_token(args: argparse.Namespace) -> int:
     """Ask a running emulated workspace (admin credentials from the environment) for another token."""
-    import os
-
     from .errors import AgentLibError
-    from .workspace import client_for
 
-    host = args.host or os.environ.get("DATABRICKS_HOST", "")
-    admin = os.environ.get("DATABRICKS_TOKEN", "")
-    if not host or not admin:
-        raise AgentLibError("needs the running emulated workspace's DATABRICKS_HOST (or --host) and its "
-                            "admin DATABRICKS_TOKEN in the environment: export the two lines "
-                            "`agent-lib emulator` printed")
     scopes = None if args.pat else [s.strip() for s in args.scopes.split(",") if s.strip()]
     if scopes is not None and not scopes:
         raise AgentLibError("--scopes is empty: name at least one scope (e.g. all-apis), or use --pat")
-    client = client_for(host, admin)
+    client = _running_emulator(args.host)
     try:
         answer = client.api_client.do("POST", "/_emulator/tokens",
                                       body={"user_name": args.user, "scopes": scopes})
     except Exception as exc:  # the SDK's errors carry the emulator's reason; never the token
-        raise AgentLibError(f"the emulated workspace at {host} refused: {exc}") from None
+        raise AgentLibError(f"the emulated workspace refused: {exc}") from None
     print(answer["token_value"])
     return 0
 
@@ -79,6 +72,48 @@ def _discover(args: argparse.Namespace) -> int:
           + ("\n  (each entry's description is what the router reads: make it say when to use the tool)"
              if added else " (all were already there)"))
     return 0
+
+
+def _emulator_model(args: argparse.Namespace) -> int:
+    """Choose which model answers a foundation-model endpoint of a running emulated workspace."""
+    import json
+
+    from .errors import AgentLibError
+
+    if args.passthrough:
+        if not args.model:
+            raise AgentLibError("--passthrough needs --model, the upstream model's name (e.g. llama3.1)")
+        body = {"kind": "passthrough", "base_url": args.passthrough, "model": args.model}
+        if args.api_key_env:
+            body["api_key_env"] = args.api_key_env
+        method = "PUT"
+    elif args.reference:
+        body, method = {}, "DELETE"
+    else:
+        body, method = {}, "GET"
+    client = _running_emulator(args.host)
+    try:
+        answer = client.api_client.do(method, f"/_emulator/models/{args.endpoint}", body=body or None)
+    except Exception as exc:  # the SDK's errors carry the emulator's reason; never the token
+        raise AgentLibError(f"the emulated workspace refused: {exc}") from None
+    print(json.dumps(answer))
+    return 0
+
+
+def _running_emulator(host: str) -> object:
+    """An admin client for the emulated workspace whose host and admin token are in the environment."""
+    import os
+
+    from .errors import AgentLibError
+    from .workspace import client_for
+
+    host = host or os.environ.get("DATABRICKS_HOST", "")
+    admin = os.environ.get("DATABRICKS_TOKEN", "")
+    if not host or not admin:
+        raise AgentLibError("needs the running emulated workspace's DATABRICKS_HOST (or --host) and its "
+                            "admin DATABRICKS_TOKEN in the environment: export the two lines "
+                            "`agent-lib emulator` printed")
+    return client_for(host, admin)
 
 
 def _port(text: str) -> int:
@@ -126,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (0 = a free one)")
     emu.add_argument("--state", default=".agent_lib", help="folder of the SQLite state file")
     emu.set_defaults(func=_emulator)
-    emu_sub = emu.add_subparsers(dest="emulator_command", metavar="{token}")
+    emu_sub = emu.add_subparsers(dest="emulator_command", metavar="{token,model}")
     tok = emu_sub.add_parser(
         "token", help="print a token from a running emulated workspace",
         description="Print one token, minted by the running emulated workspace whose DATABRICKS_HOST and "
@@ -140,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--pat", action="store_true", help="a personal access token instead (no scopes)")
     tok.add_argument("--host", default="", help="the emulated workspace (default: $DATABRICKS_HOST)")
     tok.set_defaults(func=_emulator_token)
+    mod = emu_sub.add_parser(
+        "model", help="show or choose the model behind a foundation-model endpoint",
+        description="Show (no option), replace (--passthrough) or restore (--reference) the model that answers "
+                    "a foundation-model endpoint of the running emulated workspace. Passthrough forwards each "
+                    "turn to an OpenAI-compatible server (a local LLM, say) as a chat completion.")
+    mod.add_argument("endpoint", nargs="?", default="databricks-claude-sonnet-4-5",
+                     help="serving endpoint (default: the demo agent's model)")
+    mod.add_argument("--passthrough", default="", metavar="URL",
+                     help="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
+    mod.add_argument("--model", default="", help="the upstream model's name (with --passthrough)")
+    mod.add_argument("--api-key-env", default="",
+                     help="environment variable (of the emulator's process) holding the upstream API key")
+    mod.add_argument("--reference", action="store_true", help="back to the deterministic reference model")
+    mod.add_argument("--host", default="", help="the emulated workspace (default: $DATABRICKS_HOST)")
+    mod.set_defaults(func=_emulator_model)
     disc = sub.add_parser("discover", help="list the workspace's hosted tools; add chosen ones to agent.yml",
                           description="List the Genie spaces, Knowledge Assistants, Apps, MCP connections "
                                       "and UC functions the workspace offers, with their ids; --add writes "
