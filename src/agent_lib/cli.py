@@ -216,9 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command; an error agent_lib raises on purpose is one line on stderr and exit 1."""
+    import os
+
     from .errors import AgentLibError
 
     args = build_parser().parse_args(argv)
+    # Quiet by default: MLflow's INFO lines (trace-queue flushes, run links) are noise in a terminal;
+    # the kernels the runner starts inherit it. Set MLFLOW_LOGGING_LEVEL=INFO to see them.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     try:
         return int(args.func(args) or 0)
     except AgentLibError as exc:
