@@ -1,8 +1,7 @@
 """Choose the workspace a notebook, job or test talks to: a real one or the embedded emulated one.
 
-Every path returns a real `databricks.sdk.WorkspaceClient`; only the host differs. Clients are
-built with a short retry budget: the SDK's default (300 s) turns a mistyped host into a five-minute
-hang at construction time, because the host-metadata probe retries refused connections.
+Every path returns a real `databricks.sdk.WorkspaceClient` (built by `agent_lib.clients.client_for`,
+with a short retry budget); only the host differs.
 
     ws = connect("emulated")                       # starts the embedded emulated workspace
     ws = connect("profile:DEFAULT")                # ~/.databrickscfg profile
@@ -14,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .clients import HTTP_TIMEOUT_SECONDS, RETRY_TIMEOUT_SECONDS, client_for, scrub
 from .errors import WorkspaceError
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
     from .emulator.embedded import EmulatedWorkspace
 
-RETRY_TIMEOUT_SECONDS = 10
-HTTP_TIMEOUT_SECONDS = 30
 PROBE_TIMEOUT_SECONDS = 3
 KINDS = ("emulated", "profile:<name>", "host", "notebook")
 
@@ -63,36 +61,6 @@ class Workspace:
                 "user": self.client.current_user.me().user_name or ""}
 
 
-def client_for(host: str | None = None, token: str | None = None, *, profile: str | None = None,
-               retry_timeout_seconds: int = RETRY_TIMEOUT_SECONDS, **config: Any) -> WorkspaceClient:
-    """A `WorkspaceClient` with a short retry budget; errors name the host and the fix."""
-    from databricks.sdk import WorkspaceClient
-    from databricks.sdk.config import Config
-
-    if host and "://" not in host:
-        raise WorkspaceError(
-            f"workspace host {host!r} has no scheme; write it as https://<workspace-host> "
-            "(or http://127.0.0.1:<port> for an emulated workspace)"
-        )
-    kwargs: dict[str, Any] = {"retry_timeout_seconds": retry_timeout_seconds,
-                              "http_timeout_seconds": HTTP_TIMEOUT_SECONDS, **config}
-    if host:
-        kwargs["host"] = host
-    if token:
-        kwargs["token"] = token
-        kwargs["auth_type"] = "pat"
-    if profile:
-        kwargs["profile"] = profile
-    try:
-        return WorkspaceClient(config=Config(**kwargs))
-    except Exception as exc:  # the SDK raises ValueError for auth/config problems
-        where = f"profile {profile!r}" if profile else f"host {host!r}" if host else "default auth"
-        raise WorkspaceError(
-            f"could not configure a workspace client from {where}: {_scrub(str(exc), token)}. "
-            "Check the host/profile, or use workspace='emulated' to run offline."
-        ) from None
-
-
 def connect(kind: str = "emulated", *, host: str = "", state_dir: str | Path | None = ".agent_lib",
             token: str | None = None, verify: bool = True,
             retry_timeout_seconds: int = RETRY_TIMEOUT_SECONDS) -> Workspace:
@@ -110,7 +78,7 @@ def connect(kind: str = "emulated", *, host: str = "", state_dir: str | Path | N
             workspace.close()
             raise WorkspaceError(
                 f"workspace {workspace.kind!r} at {workspace.host} did not answer: "
-                f"{_scrub(str(exc), token)}. Check the host and credentials (DATABRICKS_TOKEN, "
+                f"{scrub(str(exc), token)}. Check the host and credentials (DATABRICKS_TOKEN, "
                 "profile), or use workspace='emulated' to run offline."
             ) from None
     return workspace
@@ -184,5 +152,5 @@ def _profile_host(name: str) -> str:
     return parser.get(name, "host", fallback="") if parser.has_section(name) else ""
 
 
-def _scrub(text: str, token: str | None) -> str:
-    return text.replace(token, "***") if token else text
+__all__ = ["HTTP_TIMEOUT_SECONDS", "KINDS", "PROBE_TIMEOUT_SECONDS", "RETRY_TIMEOUT_SECONDS", "Workspace",
+           "client_for", "connect", "probe"]

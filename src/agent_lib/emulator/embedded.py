@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from ..clients import client_for
 from ..errors import EmulatorError
 from .core.net import listen_loopback
 from .core.state import EmulatorConfig, EmulatorState
@@ -47,8 +48,6 @@ class EmulatedWorkspace:
 
     def client(self, token: str | None = None) -> Any:
         """A real `WorkspaceClient` pointed at this workspace (admin unless `token` is given)."""
-        from ..workspace import client_for
-
         return client_for(self.host, token or self.token)
 
     def reset(self) -> None:

@@ -86,18 +86,6 @@ def _parse_yaml(text: str, where: str) -> Any:
         ) from None
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, long lines kept whole, multi-line text as `|` blocks; private, so no global state."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def spec_to_yaml(spec: AgentSpec) -> str:
     """agent.yml text, every key explicit, tools nested as on the wire."""
-    return yaml.dump(spec.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return spec.to_yaml()

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import field_validator, model_validator
 
 from agent_lib.spec._base import Identifier, SpecModel, spec_problem
+from agent_lib.spec._yaml import dump_yaml
 from agent_lib.spec.tools import APP_NAME, HostedTool, normalize_tool
 
 Engine = Literal["hosted", "client"]
@@ -81,6 +82,4 @@ class AgentSpec(SpecModel):
 
     def to_yaml(self) -> str:
         """agent.yml text for this spec; loading it gives an equal spec."""
-        from agent_lib.spec.load import spec_to_yaml
-
-        return spec_to_yaml(self)
+        return dump_yaml(self.to_dict())

@@ -15,98 +15,35 @@ Background mode creates the response, polls `retrieve` until it is terminal, can
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from openai.types.responses.response_output_item import McpApprovalRequest
 
 from ..errors import SupervisorError
 from ..spec import supervisor_request
-from ._redact import redact
 from .failures import from_exception
+from .hosted_request import (
+    BACKGROUND_CAP_S,
+    TERMINAL,
+    check_request,
+    check_response,
+    split_create_kwargs,
+    strip_echo,
+    trace_tools,
+)
+from .hosted_stream import HostedStream
 from .result import AgentResult, InputItems, normalize_input
 from .retry import RetryPolicy
 from .tools._openai import model_client
-from .tracing import Span, root_span
+from .tracing import root_span
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from openai.types.responses import Response
 
     from ..spec import AgentSpec
-    from .hosted_stream import HostedStream
-
-BACKGROUND_CAP_S = 30 * 60
-_TERMINAL = ("completed", "failed", "cancelled", "incomplete")
-
-
-def check_request(body: Mapping[str, Any]) -> None:
-    """Raise `SupervisorError(cause="request")` for a body the Supervisor API rejects."""
-    tools = body.get("tools")
-    if "tools" in body and (not isinstance(tools, list) or not tools):
-        raise SupervisorError("tools must be a non-empty list; leave tools out when the agent has none "
-                              "(the Supervisor API rejects tools: [] and tools: null)", cause="request")
-    if tools:
-        for name in ("temperature", "top_p"):
-            if body.get(name) is not None:
-                raise SupervisorError(f"{name} is not supported when tools are provided (Supervisor API: "
-                                      "'Parameter not supported when tools are provided'); remove it, or use "
-                                      "engine='client' to control inference parameters", cause="request")
-    if body.get("stream") and body.get("background"):
-        raise SupervisorError("stream and background cannot both be true; use stream() for a live answer "
-                              "or respond(background=True) for a long one", cause="request")
-    if body.get("previous_response_id"):
-        raise SupervisorError("previous_response_id is not supported by the Supervisor API; pass the full "
-                              "history as input (result.history() or result.ask(...))", cause="request")
-
-
-@lru_cache(maxsize=1)
-def _create_params() -> frozenset[str]:
-    from openai.resources.responses import Responses
-
-    return frozenset(inspect.signature(Responses.create).parameters) - {"self", "extra_body"}
-
-
-_AS_IS = frozenset({"tools"})
-"""Sent in extra_body although `create` knows them: hosted tools are not openai tool types, and
-openai's typed-parameter transform only walks them (~1 ms a request); the JSON body is the same."""
-
-
-def split_create_kwargs(body: Mapping[str, Any]) -> dict[str, Any]:
-    """`responses.create` kwargs: known parameters as such, the rest (trace_destination...) and the
-    tools in extra_body."""
-    known = _create_params() - _AS_IS
-    kwargs = {k: v for k, v in body.items() if k in known}
-    extra = {k: v for k, v in body.items() if k not in known}
-    if extra:
-        kwargs["extra_body"] = extra
-    return kwargs
-
-
-def check_response(response: Response, where: str) -> None:
-    """A response that is not a success raises (a `completed` envelope with an error included)."""
-    if response.status in ("failed", "cancelled", "incomplete") or response.error is not None:
-        detail = response.error.message if response.error is not None else (
-            f"incomplete: {response.incomplete_details.reason}" if response.incomplete_details else "")
-        raise SupervisorError(redact(f"{where} returned a {response.status or 'failed'} response "
-                                     f"{response.id}: {detail or 'no error detail given'}"), cause="response")
-
-
-def strip_echo(output: Sequence[Any], items: InputItems) -> list[Any]:
-    """Background responses start with the input's history items echoed; drop that prefix."""
-    history = [i for i in items if not (i.get("type") == "message" and i.get("role") in ("user", "system",
-                                                                                         "developer"))
-               and i.get("type") != "mcp_approval_response"]
-    n = 0
-    for want, got in zip(history, output, strict=False):
-        if want.get("type") != got.type or want.get("call_id", None) != getattr(got, "call_id", None):
-            break
-        n += 1
-    return list(output[n:]) if n == len(history) else list(output)
-
 
 class HostedEngine:
     """Calls the Supervisor API for a spec.
@@ -211,7 +148,7 @@ class HostedEngine:
         deadline = time.monotonic() + max_wait_s
         response_id = response.id
         retrieve = lambda: self.client.responses.retrieve(response_id)  # noqa: E731
-        while response.status not in _TERMINAL:
+        while response.status not in TERMINAL:
             if time.monotonic() >= deadline:
                 self.cancel(response.id)
                 raise SupervisorError(f"background response {response.id} was still {response.status} "
@@ -233,19 +170,8 @@ class HostedEngine:
 
     # -- streaming -------------------------------------------------------------------------------
     def stream(self, input: str | Sequence[Any]) -> HostedStream:
-        from .hosted_stream import HostedStream
-
         self.body(input, stream=True)  # invalid requests fail here, before any event
         return HostedStream(self, input)
 
 
-def trace_tools(root: Span, result: AgentResult) -> None:
-    """TOOL spans for the calls the service ran (their timing is the service's, so not recorded)."""
-    for call in result.tool_calls:
-        span = root.child(call.name, "TOOL", inputs=call.arguments, attributes={"call_id": call.call_id,
-                                                                                 "executed_by": "service"})
-        span.end({"output": call.output}, error=call.error)
-
-
-__all__ = ["BACKGROUND_CAP_S", "HostedEngine", "check_request", "check_response", "split_create_kwargs",
-           "strip_echo", "trace_tools"]
+__all__ = ["BACKGROUND_CAP_S", "HostedEngine"]

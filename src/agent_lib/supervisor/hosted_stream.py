@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import SupervisorError
 from . import events as ev
 from ._redact import redact
 from .failures import envelope, error_code, from_exception
-from .hosted import check_response, split_create_kwargs, trace_tools
+from .hosted_request import check_response, split_create_kwargs, trace_tools
 from .result import AgentResult, InputItems, normalize_input
 from .tracing import root_span
 
 if TYPE_CHECKING:
     from openai.types.responses import ResponseStreamEvent
 
-    from .hosted import HostedEngine
+    from ..spec import AgentSpec
+    from .retry import RetryPolicy
+
+
+class HostedEngine(Protocol):
+    """What a stream needs of its engine (`hosted.HostedEngine`)."""
+
+    spec: AgentSpec
+    retry: RetryPolicy
+    tracing: bool
+    timeout_s: float
+    max_legs: int
+    where: str
+
+    @property
+    def client(self) -> Any: ...
+
+    def body(self, input: str | Sequence[Any], *, stream: bool = False,
+             background: bool = False) -> dict[str, Any]: ...
+
+    def trusted(self, item: Any) -> bool: ...
+
+    def next_input(self, items: InputItems, echoed: Sequence[Any]) -> InputItems | None: ...
 
 _INDEXED = ("response.output_item.added", "response.output_item.done")
 

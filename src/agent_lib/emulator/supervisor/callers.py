@@ -17,6 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...clients import client_for
+from ...errors import SpecError
 from ..core.errors import invalid
 from ..core.identity import ALL_APIS, Principal
 from .validation import SupervisorRequest
@@ -64,8 +66,6 @@ class _Caller:
     used first. Never holds the token in its repr; its key is the token's SHA-256."""
 
     def __init__(self, state: EmulatorState, caller: Principal, token: str, key: str) -> None:
-        from ...workspace import client_for
-
         self.key = key
         self.principal_id = caller.id
         self.created = time.monotonic()
@@ -110,18 +110,14 @@ class _Caller:
 
 
 def _build_loop(entry: _Caller, request: SupervisorRequest) -> Any:
-    from ...errors import SpecError
-    from ...spec import AgentSpec
-    from ...supervisor import ClientLoop
-    from ...supervisor.retry import RetryPolicy
+    from ...supervisor.service import serving_loop  # openai and the loop: on first use, not at start
 
     try:
-        spec = AgentSpec(name="supervisor-api", model=request.model, instructions=request.instructions,
-                         tools=request.hosted_tools)
+        return serving_loop(entry.tools_client, entry.model_client, model=request.model,
+                            instructions=request.instructions, tools=request.hosted_tools,
+                            function_tools=request.function_tools)
     except SpecError as exc:
         raise invalid(str(exc)) from None
-    return ClientLoop(spec, entry.tools_client, model_workspace_client=entry.model_client, tracing=False,
-                      client_functions=request.function_tools, retry=RetryPolicy(attempts=2, backoff_s=0.2))
 
 
 class Callers:

@@ -13,7 +13,6 @@ thread advances `queued -> in_progress -> completed|failed|cancelled`, capped at
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -21,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...errors import SupervisorError
 from ..core.errors import ApiError, invalid, not_found
 from ..core.identity import Principal
 from .callers import Callers, Session, cache_stats, forget_callers, is_obo, open_session
@@ -97,30 +97,6 @@ def _runs(state: EmulatorState) -> dict[str, BackgroundRun]:
         return runs
 
 
-def echo_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The input's history items as output items (background responses start with them)."""
-    from ...supervisor import events as ev
-
-    out: list[dict[str, Any]] = []
-    for item in items:
-        kind = item.get("type")
-        if kind == "message" and item.get("role") == "assistant":
-            content = item.get("content")
-            text = content if isinstance(content, str) else "".join(
-                str(p.get("text", "")) for p in content or [] if isinstance(p, dict))
-            out.append(ev.message_item(text, item_id=item.get("id")))
-        elif kind == "function_call":
-            out.append(ev.function_call_item(call_id=item["call_id"], name=item["name"],
-                                             arguments=item.get("arguments") or "{}", item_id=item.get("id")))
-        elif kind == "function_call_output":
-            output = item.get("output")
-            text = output if isinstance(output, str) else json.dumps(output)
-            out.append(ev.function_call_output_item(call_id=item["call_id"], output=text))
-        elif kind == "mcp_approval_request":
-            out.append({k: item[k] for k in ("type", "id", "name", "arguments", "server_label") if k in item})
-    return out
-
-
 @dataclass
 class BackgroundRun:
     """A background response advanced by a worker thread; `snapshot()` is what GET returns."""
@@ -150,22 +126,19 @@ class BackgroundRun:
             self._thread.join(timeout)
 
     def snapshot(self) -> dict[str, Any]:
-        from ...supervisor import events as ev
+        from ...supervisor import service as served  # openai and the loop: on first use, not at start
 
         with self._lock:
-            return ev.build_response(response_id=self.response_id, model=self.request.model,
-                                     output=self.output, status=self.status,
-                                     created_at=self.created_at, usage=self.usage, error=self.error,
-                                     instructions=self.request.instructions or None,
-                                     background=True).model_dump(mode="json", exclude_none=True)
+            return served.response_object(response_id=self.response_id, model=self.request.model,
+                                          output=self.output, status=self.status,
+                                          created_at=self.created_at, usage=self.usage, error=self.error,
+                                          instructions=self.request.instructions or None, background=True)
 
     def _stop(self) -> bool:
         return self.cancel.is_set() or time.time() - self.created_at > self.cap_s
 
     def _work(self) -> None:
-        from ...errors import SupervisorError
-        from ...supervisor import events as ev
-        from ...supervisor.client_loop import Cancelled
+        from ...supervisor import service as served  # openai and the loop: on first use, not at start
 
         try:
             run = self.session.loop.start(self.request.input, response_id=self.response_id,
@@ -173,7 +146,7 @@ class BackgroundRun:
         except BaseException:
             self.session.close()
             raise
-        echoed = echo_items(run.input)
+        echoed = served.history_as_output(run.input)
         try:
             with self._lock:
                 self.status = "in_progress"
@@ -185,21 +158,21 @@ class BackgroundRun:
             with self._lock:
                 self.status, self.usage = "completed", run.usage()
                 self.output = [*echoed, *run.output]
-        except Cancelled:
+        except served.Cancelled:
             with self._lock:
                 if self.cancel.is_set():
                     self.status = "cancelled"
                 else:
                     self.status = "failed"
-                    self.error = ev.response_error(f"the background response ran longer than "
+                    self.error = served.response_error(f"the background response ran longer than "
                                                    f"{self.cap_s / 60:g} minutes and was stopped")
         except SupervisorError as exc:
             with self._lock:
-                self.status, self.error = "failed", ev.response_error(str(exc), exc.status)
+                self.status, self.error = "failed", served.response_error(str(exc), exc.status)
         except Exception as exc:  # never leave a run in_progress forever
             log.exception("background supervisor run %s crashed", self.response_id)
             with self._lock:
-                self.status, self.error = "failed", ev.response_error(f"internal error: {type(exc).__name__}")
+                self.status, self.error = "failed", served.response_error(f"internal error: {type(exc).__name__}")
         finally:
             self.session.close()
             response = self.snapshot()
@@ -212,9 +185,9 @@ class BackgroundRun:
 def start_background(state: EmulatorState, caller: Principal, session: Session,
                      request: SupervisorRequest) -> dict[str, Any]:
     """Register and start a background run; its `queued` snapshot is the create response."""
-    from ...supervisor import events as ev
+    from ...supervisor import service as served  # openai and the loop: on first use, not at start
 
-    run = BackgroundRun(state, caller.id, session, request, ev.new_id("resp"))
+    run = BackgroundRun(state, caller.id, session, request, served.new_id("resp"))
     queued = run.snapshot()
     _runs(state)[run.response_id] = run
     run.start()
@@ -226,8 +199,6 @@ def start_background(state: EmulatorState, caller: Principal, session: Session,
 def respond(state: EmulatorState, caller: Principal, session: Session,
             request: SupervisorRequest) -> dict[str, Any]:
     """Run the loop to the end and return the response object (HTTP error when the loop fails)."""
-    from ...errors import SupervisorError
-
     try:
         run = session.loop.start(request.input, events=False)  # a JSON answer: no stream events needed
     except BaseException:
@@ -251,8 +222,7 @@ def respond(state: EmulatorState, caller: Principal, session: Session,
 def stream(state: EmulatorState, caller: Principal, session: Session,
            request: SupervisorRequest) -> Iterator[bytes]:
     """SSE frames of the loop's events; a failure is an `error` event, then `response.failed`."""
-    from ...errors import SupervisorError
-    from ...supervisor import events as ev
+    from ...supervisor import service as served  # openai and the loop: on first use, not at start
 
     try:
         run = session.loop.start(request.input)
@@ -261,16 +231,16 @@ def stream(state: EmulatorState, caller: Principal, session: Session,
         raise
     try:
         for event in run:
-            yield ev.sse(event)
+            yield served.sse(event)
     except SupervisorError:  # the loop has sent its `error` event
         if run.response is not None:
-            yield ev.sse(run.writer.failed(run.response))
+            yield served.sse(run.writer.failed(run.response))
     except Exception as exc:  # a bug: end the stream as a failure the client can read
         log.exception("supervisor stream failed")
         message = f"internal error: {type(exc).__name__}"
-        yield ev.sse(run.writer.error(message, "server_error"))
-        yield ev.sse(run.writer.failed(run.writer.response("failed", run.output,
-                                                           error=ev.response_error(message))))
+        yield served.sse(run.writer.error(message, "server_error"))
+        yield served.sse(run.writer.failed(run.writer.response("failed", run.output,
+                                                           error=served.response_error(message))))
     finally:
         session.close()
     if run.response is not None:

@@ -14,7 +14,7 @@ import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .base import ToolFailure
+from .failure import ToolFailure
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

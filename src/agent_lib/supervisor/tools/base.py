@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..retry import RetryPolicy
+from .failure import ToolFailure
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
     from ._mcp_sessions import McpSessions
 
 MAX_NAME = 64
-
-
-class ToolFailure(Exception):
-    """A tool call failed in a way the model should hear about (the message becomes the output)."""
 
 
 @dataclass(frozen=True)
