@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from agent_lib.emulator.warehouse import Warehouse, sales
+from agent_lib.emulator.warehouse import Access, Warehouse, sales
 from agent_lib.emulator.warehouse.demo import ensure_functions, ensure_sales_in
 
 
@@ -51,10 +51,17 @@ def test_same_checksums_in_another_process_with_another_hash_seed() -> None:
 def test_ensure_sales_is_idempotent(wh: Warehouse) -> None:
     assert ensure_sales_in(wh) is False
     assert sorted(wh.tables("main.sales")) == sorted(sales.table_names())
-    # a damaged table is rebuilt
-    wh.execute("DELETE FROM main.sales.orders WHERE order_id = 'SO-10001'")
+    # a damaged table is rebuilt: a lost row, and one changed value with the row count intact
+    writer = Access(can_write=lambda table: True)
+    wh.execute("DELETE FROM main.sales.orders WHERE order_id = 'SO-10001'", access=writer)
     assert ensure_sales_in(wh) is True
     assert q(wh, "SELECT COUNT(*) FROM main.sales.orders") == [(2500,)]
+    before = q(wh, "SELECT total FROM main.sales.orders WHERE order_id = 'SO-10042'")
+    wh.execute("UPDATE main.sales.orders SET total = total + 1 WHERE order_id = 'SO-10042'", access=writer)
+    assert q(wh, "SELECT COUNT(*) FROM main.sales.orders") == [(2500,)]
+    assert ensure_sales_in(wh) is True
+    assert q(wh, "SELECT total FROM main.sales.orders WHERE order_id = 'SO-10042'") == before
+    assert ensure_sales_in(wh) is False
 
 
 def test_orders_are_consistent(wh: Warehouse) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.errors import ApiError
 from ..core.state import EmulatorState
-from ..warehouse import WarehouseError
+from ..warehouse import Access, WarehouseError
 from . import sqltext
 from .function_args import order_args, positional, type_text
 from .function_result import FunctionExecutionError
@@ -30,12 +30,15 @@ _registry_lock = threading.Lock()
 
 
 def run_sql(state: EmulatorState, sql: str, params: dict[str, Any] | None = None, *,
-            catalog: str = "main", schema: str | None = None, row_limit: int | None = None):
-    """`state.warehouse.execute`, re-raising the real error of a UC function called from SQL."""
+            catalog: str = "main", schema: str | None = None, row_limit: int | None = None,
+            access: Access | None = None):
+    """`state.warehouse.execute` (sandboxed as `access` allows; read-only by default, or as the
+    running statement when called from a function body), re-raising the real error of a UC
+    function called from SQL."""
     _errors.error = None
     try:
         return state.warehouse.execute(sql, params or {}, catalog=catalog, schema=schema,
-                                       row_limit=row_limit)
+                                       row_limit=row_limit, access=access)
     except WarehouseError:
         err, _errors.error = getattr(_errors, "error", None), None
         if err is not None:

@@ -20,7 +20,7 @@ from typing import Any
 from ..core.errors import ApiError, invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from ..warehouse import WarehouseError
+from ..warehouse import READ_ONLY, QueryResult, WarehouseError
 from ..warehouse.demo import ensure_functions
 from . import models, results
 from .nl2sql import Spec, summarize, translate
@@ -121,7 +121,7 @@ def _answer(state: EmulatorState, caller: Principal, space: dict[str, Any], conv
                              "query": t.sql, "statement_id": sid}
     out["attachments"].append({"attachment_id": attachment_id, "query": query})
     try:
-        result = state.warehouse.execute(t.sql, row_limit=results.MAX_ROWS + 1)
+        result = _run_query(state, t.sql)
     except WarehouseError as exc:
         out["final"] = "FAILED"
         out["error"] = {"error": f"SQL execution failed: {exc}", "type": "SQL_EXECUTION_EXCEPTION"}
@@ -138,6 +138,14 @@ def _answer(state: EmulatorState, caller: Principal, space: dict[str, Any], conv
                                "text": {"id": models.new_id(state, "text"), "content": sentence,
                                         "purpose": _ANSWER}})
     return out
+
+
+def _run_query(state: EmulatorState, sql: str) -> QueryResult:
+    """Run an answer's SQL (generated, or a space's example SQL as its author wrote it) for the
+    asking user, in the warehouse's sandbox and read-only: Genie never changes data, so an example
+    that UPDATEs, creates a table or ATTACHes a file fails the message instead."""
+    ensure_functions(state.warehouse)  # after a restart nothing may have registered them yet
+    return state.warehouse.execute(sql, row_limit=results.MAX_ROWS + 1, access=READ_ONLY)
 
 
 def _new_message(state: EmulatorState, caller: Principal, space: dict[str, Any], conv: dict[str, Any],
@@ -271,9 +279,8 @@ def execute_query(state: EmulatorState, caller: Principal, space_id: str, conver
     att = next((a for a in doc["attachments"] if a["attachment_id"] == attachment_id and "query" in a), None)
     if att is None:
         raise not_found(f"Attachment {attachment_id} of message {message_id} has no query.")
-    ensure_functions(state.warehouse)  # after a restart nothing may have registered them yet
     try:
-        result = state.warehouse.execute(att["query"]["query"], row_limit=results.MAX_ROWS + 1)
+        result = _run_query(state, att["query"]["query"])
     except WarehouseError as exc:
         raise ApiError(400, "BAD_REQUEST", f"SQL execution failed: {exc}") from None
     stored = results.store_result(state, att["query"]["statement_id"], result, {

@@ -1,16 +1,19 @@
 """Running one statement on the warehouse: checks first, then UC function calls expanded, then typing.
 
 Checks, in Databricks' order: one statement only, every `:parameter` bound, tables after
-FROM/JOIN exist, no SQLite-only statements, writes by admins only, EXECUTE on every UC function
-the statement calls. Calls of UC functions (`SELECT cat.sch.fn(...)`, `SELECT * FROM
-cat.sch.fn(...)`) then run through `catalog.function_calls`, and result columns get the types
-Databricks would report (declared table column types, the function's result type, the call as
-written as the column name).
+FROM/JOIN exist, EXECUTE on every UC function the statement calls. What the statement may then
+do to the database (read the catalog's tables; write one only as an admin or with MODIFY on it;
+no ATTACH, PRAGMA, VACUUM, DDL or file functions) is decided by SQLite itself, through the
+warehouse's sandbox (`warehouse/sandbox.py`), for this caller. Calls of UC functions (`SELECT
+cat.sch.fn(...)`, `SELECT * FROM cat.sch.fn(...)`) run through `catalog.function_calls`, and
+result columns get the types Databricks would report (declared table column types, the function's
+result type, the call as written as the column name).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from ..catalog import sqltext
@@ -19,15 +22,18 @@ from ..catalog.function_python import python_session
 from ..core.errors import ApiError
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from ..warehouse import WarehouseError
+from ..warehouse import Access, StatementStopped, WarehouseError
 from .errors import StatementFailed, databricks_error
 
 _TYPE_NAME = {"BIGINT": "LONG", "SMALLINT": "SHORT", "TINYINT": "BYTE", "INTEGER": "INT",
               "TIMESTAMP_NTZ": "TIMESTAMP", "VARCHAR": "STRING", "TEXT": "STRING"}
-_WRITES = re.compile(r"^[\s(]*(insert|update|delete|create|drop|alter|replace|merge|truncate|"
-                     r"grant|revoke|reindex|vacuum|analyze)\b", re.IGNORECASE)
-_UNSUPPORTED = re.compile(r"^[\s(]*(attach|detach|pragma|begin|commit|rollback|savepoint|release)\b",
-                          re.IGNORECASE)
+
+
+def caller_access(state: EmulatorState, caller: Principal, *, timeout_s: float | None = None,
+                  cancel: threading.Event | None = None) -> Access:
+    """What `caller` may do in the warehouse: write a table only with MODIFY on it (admins may)."""
+    return Access(can_write=lambda table: state.grants.has(caller, "table", table, "MODIFY"),
+                  timeout_s=timeout_s, cancel=cancel)
 
 
 def called_functions(state: EmulatorState, sql: str, catalog: str,
@@ -43,9 +49,11 @@ def called_functions(state: EmulatorState, sql: str, catalog: str,
 
 
 def run_statement(state: EmulatorState, caller: Principal, req: dict[str, Any],
-                  called: list[dict[str, Any]]
+                  called: list[dict[str, Any]], access: Access | None = None
                   ) -> tuple[list[dict[str, Any]], tuple[tuple[Any, ...], ...], bool]:
-    """(columns as `ColumnInfo` dicts, rows, truncated by row_limit); StatementFailed otherwise."""
+    """(columns as `ColumnInfo` dicts, rows, truncated by row_limit); StatementFailed otherwise.
+
+    `access` (default: `caller_access`) carries the statement's deadline and cancel event."""
     sql = req["statement"].strip()
     while sql.endswith(";"):
         sql = sql[:-1].rstrip()
@@ -58,13 +66,6 @@ def run_statement(state: EmulatorState, caller: Principal, req: dict[str, Any],
         raise StatementFailed(f"[UNBOUND_SQL_PARAMETER] Found the unbound parameter: {missing[0]}. "
                               "Provide it in `parameters` as {name, value, type}.", "42P02")
     _check_tables(state, masked, sql, req["catalog"])
-    unsupported = _UNSUPPORTED.match(sql)
-    if unsupported:
-        raise StatementFailed(f"[PARSE_SYNTAX_ERROR] Syntax error at or near "
-                              f"'{unsupported.group(1).upper()}': not a Databricks SQL statement.", "42601")
-    if not caller.admin and _WRITES.match(sql):
-        raise StatementFailed("[INSUFFICIENT_PERMISSIONS] Insufficient privileges: only workspace "
-                              "admins can change data in the emulated warehouse.", "42501")
     for doc in called:
         if not state.grants.has(caller, "function", doc["full_name"], "EXECUTE"):
             raise StatementFailed(
@@ -80,8 +81,14 @@ def run_statement(state: EmulatorState, caller: Principal, req: dict[str, Any],
             expanded = expand_calls(state, sql, catalog=req["catalog"], schema=req["schema"],
                                     params=req["params"], types=types, labels=labels)
             result = run_sql(state, expanded, req["params"], catalog=req["catalog"],
-                             schema=req["schema"], row_limit=limit + 1 if limit else None)
+                             schema=req["schema"], row_limit=limit + 1 if limit else None,
+                             access=access or caller_access(state, caller))
+    except StatementStopped as exc:
+        raise StatementFailed(exc.message, exc.sql_state,
+                              "CANCELLED" if exc.reason == "cancel" else "DEADLINE_EXCEEDED") from None
     except WarehouseError as exc:
+        if exc.sql_state:
+            raise StatementFailed(exc.message, exc.sql_state) from None
         raise StatementFailed(*databricks_error(str(exc))) from None
     except ApiError as exc:
         state_code = "42883" if "UNRESOLVED_ROUTINE" in exc.message else None

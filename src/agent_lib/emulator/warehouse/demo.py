@@ -2,23 +2,26 @@
 
 The warehouse is not a demo seeder of its own (`core.state.DEMO_SEEDERS`); whoever needs the
 tables first calls `ensure_sales` (the catalog demo to register them in Unity Catalog, the Genie
-demo for its space). It is idempotent and cheap when the tables are already there, including in
-a persistent warehouse file reopened after a restart.
+demo for its space). It is idempotent, including in a persistent warehouse file reopened after a
+restart, and it compares each table's content with a checksum of the generated rows: a table an
+admin changed (one UPDATE of one value) is rebuilt on reset, not only one that lost rows.
 
 `ensure_functions(warehouse)` adds the few Databricks SQL date functions SQLite lacks (`year`,
 `month`, `quarter`, `datediff`, `date_format`, `concat`), so SQL written for Databricks (Genie's
-answers, curated examples) runs here unchanged. Functions live on the connection, so callers
-that run such SQL call it on every start (it is cheap and idempotent).
+answers, curated examples) runs here unchanged. Callers that run such SQL call it first (it is
+cheap and idempotent).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
 from . import sales
+from .engine import rows_checksum
 
 if TYPE_CHECKING:
     from ..core.state import EmulatorState
@@ -28,29 +31,28 @@ _lock = threading.Lock()
 _with_functions: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def _expected_counts() -> dict[str, int]:
-    return {sales.REGIONS: len(sales.regions_rows()), sales.CUSTOMERS: sales.N_CUSTOMERS,
-            sales.PRODUCTS: len(sales.PRODUCT_CATALOG), sales.ORDERS: sales.N_ORDERS}
+@functools.lru_cache(maxsize=1)
+def _expected() -> tuple[tuple[str, str], ...]:
+    """(table, checksum of its rows) as generated: what an untouched warehouse holds."""
+    return tuple((name, rows_checksum(rows)) for name, (_, rows) in sales.generate().items())
 
 
-def _complete(warehouse: Warehouse) -> bool:
-    if not warehouse.has_table(sales.ORDER_ITEMS):
-        return False
-    for name, count in _expected_counts().items():
-        if not warehouse.has_table(name):
-            return False
-        if warehouse.execute(f"SELECT COUNT(*) FROM {name}").rows[0][0] != count:
-            return False
-    return True
+def _damaged(warehouse: Warehouse) -> list[str]:
+    """The sales tables that are missing or whose rows differ in any value (not just in number)."""
+    return [name for name, digest in _expected()
+            if not warehouse.has_table(name) or warehouse.checksum(name) != digest]
 
 
 def ensure_sales_in(warehouse: Warehouse) -> bool:
-    """Create the sales tables in a warehouse unless they are all there; True when it created them."""
+    """Rebuild every sales table that is missing or changed; True when it rebuilt any."""
     with _lock:
         ensure_functions(warehouse)
-        if _complete(warehouse):
+        damaged = _damaged(warehouse)
+        if not damaged:
             return False
-        for name, (columns, rows) in sales.generate().items():
+        tables = sales.generate()
+        for name in damaged:
+            columns, rows = tables[name]
             warehouse.create_table(name, columns, rows)
         return True
 

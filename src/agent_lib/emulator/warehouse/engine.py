@@ -5,25 +5,60 @@ is stored as the SQLite table `catalog__schema__table`, and statements are rewri
 run: a dotted name that resolves to a known table (three-part, or two-part within the statement's
 catalog) becomes its SQLite name. Anything else (aliases such as `o.order_id`, string literals) is
 left alone, so ordinary SQL runs unchanged.
+
+Two kinds of connection, both to the warehouse's own file (a scratch file when the workspace is in
+memory; never the state database): one trusted connection for the workspace's own work (creating
+tables, checksums), and a pool of caller connections, sandboxed by `sandbox.py`, on which every
+statement of `execute` runs. The database is in WAL mode and each statement takes its own pooled
+connection, so one user's slow statement does not hold up another's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import shutil
 import sqlite3
+import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .sandbox import READ_ONLY, Access, Run, open_caller_connection
+
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*|`[^`]+`"
 _DOTTED = re.compile(rf"(?<![\w.`])((?:{_NAME})(?:\s*\.\s*(?:{_NAME})){{1,2}})(?![\w`])")
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
+MAX_CONNECTIONS = 16  # caller connections open at once (statements running in parallel)
+MAX_RESULT_ROWS = 250_000  # rows one statement may return (Databricks caps INLINE results too)
+DEFAULT_TIMEOUT_S = 120.0  # server-side limit of one statement unless its caller sets another
 
 
 class WarehouseError(Exception):
-    """A statement failed; the message is the database's, with the statement's table names."""
+    """A statement failed: the database's message (or the sandbox's, in Databricks' words)."""
+
+    def __init__(self, message: str, sql_state: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.sql_state = message, sql_state
+
+
+class StatementStopped(WarehouseError):
+    """The statement was stopped before it finished: `reason` is "cancel" or "timeout"."""
+
+    def __init__(self, message: str, sql_state: str | None, reason: str) -> None:
+        super().__init__(message, sql_state)
+        self.reason = reason
+
+
+class _Pooled:
+    """A caller connection and the functions already registered on it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn, self.functions = conn, set[tuple[str, int]]()
 
 
 @dataclass(frozen=True)
@@ -45,11 +80,21 @@ def sqlite_name(full_name: str) -> str:
 class Warehouse:
     """One SQLite database holding every UC table; safe to share between request threads."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        target = str(path) if path is not None else ":memory:"
-        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._lock = threading.RLock()
+    def __init__(self, path: str | Path | None = None, *,
+                 statement_timeout_s: float | None = DEFAULT_TIMEOUT_S) -> None:
+        self._scratch = tempfile.mkdtemp(prefix="agent_lib_warehouse_") if path is None else None
+        self.path = str(path) if path is not None else str(Path(self._scratch or "") / "warehouse.db")
+        self.statement_timeout_s = statement_timeout_s
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._lock = threading.RLock()  # the trusted connection
         self._types: dict[str, tuple[Column, ...]] = {}
+        self._functions: dict[tuple[str, int], Callable[..., Any]] = {}
+        self._pool = threading.Condition()
+        self._idle: list[_Pooled] = []
+        self._open: list[_Pooled] = []
+        self._local = threading.local()
+        self._closed = False
         self._load_catalog()
 
     # -- tables -------------------------------------------------------------------------------
@@ -105,11 +150,22 @@ class Warehouse:
     def has_table(self, full_name: str) -> bool:
         return sqlite_name(full_name) in self._types
 
+    def checksum(self, full_name: str) -> str:
+        """A digest of a table's rows in insertion order (reset compares content, not counts)."""
+        name = sqlite_name(full_name)
+        if name not in self._types:
+            raise WarehouseError(f"[TABLE_OR_VIEW_NOT_FOUND] The table {full_name} cannot be found.", "42P01")
+        with self._lock:
+            return rows_checksum(self._db.execute(f'SELECT * FROM "{name}" ORDER BY rowid'))
+
     # -- functions ----------------------------------------------------------------------------
     def register_function(self, name: str, nargs: int, fn: Callable[..., Any]) -> None:
-        """Expose a Python callable to SQL (SQL UC functions are compiled to these)."""
-        with self._lock:
-            self._db.create_function(name, nargs, fn, deterministic=True)
+        """Expose a Python callable to SQL (SQL UC functions are compiled to these).
+
+        Kept here and added to each caller connection before its next statement (SQLite refuses
+        to change a function on a connection while one of its statements runs)."""
+        with self._pool:
+            self._functions[(name, nargs)] = fn
 
     # -- statements ---------------------------------------------------------------------------
     def rewrite(self, sql: str, catalog: str = "main", schema: str | None = None) -> str:
@@ -146,23 +202,124 @@ class Warehouse:
         return text
 
     def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None, *,
-                catalog: str = "main", schema: str | None = None,
-                row_limit: int | None = None) -> QueryResult:
-        """Run one statement with named (`:name`) or positional parameters."""
+                catalog: str = "main", schema: str | None = None, row_limit: int | None = None,
+                access: Access | None = None) -> QueryResult:
+        """Run one statement of caller SQL, sandboxed, with named (`:name`) or positional parameters.
+
+        `access` says what the caller may write and how long the statement may run (read-only,
+        with the warehouse's limit, when absent). Called again from inside a running statement
+        (a UC function's body), it runs on the same connection under the same `Access`."""
         statement = self.rewrite(sql, catalog, schema)
-        with self._lock:
+        with self._session(access) as (conn, run):
             try:
-                cur = self._db.execute(statement, params or ())
-                rows = cur.fetchmany(row_limit) if row_limit else cur.fetchall()
+                cur = conn.execute(statement, params or ())
+                try:
+                    rows = cur.fetchmany(min(row_limit or MAX_RESULT_ROWS + 1, MAX_RESULT_ROWS + 1))
+                    desc = cur.description or ()
+                finally:
+                    cur.close()
             except sqlite3.Error as exc:
-                raise WarehouseError(str(exc).replace('"', "")) from None
-            desc = cur.description or ()
+                raise _failure(run, exc) from None
+        if len(rows) > MAX_RESULT_ROWS:
+            raise WarehouseError(f"The statement returns more than {MAX_RESULT_ROWS} rows, more than the "
+                                 "emulated warehouse returns inline: add a LIMIT or set row_limit.", "54000")
         columns = tuple(Column(d[0], _infer_type(rows, i)) for i, d in enumerate(desc))
         return QueryResult(columns, tuple(tuple(r) for r in rows))
 
+    # -- caller connections -------------------------------------------------------------------
+    def _current(self) -> Run | None:
+        return getattr(self._local, "run", None)
+
+    def _is_table(self, sqlite_table: str) -> bool:
+        return sqlite_table in self._types
+
+    @contextmanager
+    def _session(self, access: Access | None) -> Iterator[tuple[sqlite3.Connection, Run]]:
+        outer: _Pooled | None = getattr(self._local, "pooled", None)
+        if outer is not None:  # a nested statement (a UC function body): same connection, same run
+            self._sync(outer)
+            yield outer.conn, self._local.run
+            return
+        access = access or READ_ONLY
+        if access.timeout_s is None and self.statement_timeout_s:
+            access = Access(access.can_write, self.statement_timeout_s, access.cancel)
+        pooled = self._acquire()
+        self._local.pooled, self._local.run = pooled, Run(access, self._is_table)
+        try:
+            self._sync(pooled)
+            yield pooled.conn, self._local.run
+        finally:
+            self._local.pooled = self._local.run = None
+            self._release(pooled)
+
+    def _acquire(self) -> _Pooled:
+        with self._pool:
+            while True:
+                if self._closed:
+                    raise WarehouseError("The emulated warehouse is stopped.")
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._open) < MAX_CONNECTIONS:
+                    pooled = _Pooled(open_caller_connection(self.path, self._current))
+                    self._open.append(pooled)
+                    return pooled
+                self._pool.wait(timeout=1.0)
+
+    def _release(self, pooled: _Pooled) -> None:
+        with self._pool:
+            if self._closed:
+                pooled.conn.close()
+                return
+            self._idle.append(pooled)
+            self._pool.notify()
+
+    def _sync(self, pooled: _Pooled) -> None:
+        with self._pool:
+            missing = [(k, fn) for k, fn in self._functions.items() if k not in pooled.functions]
+        for (name, nargs), fn in missing:
+            pooled.conn.create_function(name, nargs, fn, deterministic=True)
+            pooled.functions.add((name, nargs))
+
     def close(self) -> None:
+        with self._pool:
+            self._closed = True
+            for pooled in self._idle:
+                pooled.conn.close()
+            self._idle.clear()
         with self._lock:
             self._db.close()
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def _failure(run: Run, exc: sqlite3.Error) -> WarehouseError:
+    """The error of a failed statement: stopped, denied by the sandbox, or SQLite's own."""
+    if run.stopped == "cancel":
+        return StatementStopped("[OPERATION_CANCELED] The statement was cancelled.", "HY008", "cancel")
+    if run.stopped == "timeout":
+        return StatementStopped(
+            f"[QUERY_EXECUTION_TIMEOUT_EXCEEDED] Query execution was cancelled due to exceeding the "
+            f"timeout ({run.access.timeout_s:g}s).", "57KD0", "timeout")
+    if run.denial is not None:
+        return WarehouseError(run.denial.message, run.denial.sql_state)
+    return WarehouseError(str(exc).replace('"', ""))
+
+
+def rows_checksum(rows: Iterable[Sequence[Any]]) -> str:
+    """sha256 over rows as JSON, the same for rows as generated and as read back from SQLite."""
+    h = hashlib.sha256()
+    for row in rows:
+        h.update(json.dumps([_canonical(v) for v in row]).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, (int, float, str)) or value is None else str(value)
 
 
 def _sqlite_type(type_text: str) -> str:
