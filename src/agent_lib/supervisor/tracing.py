@@ -41,7 +41,7 @@ class Span:
             return Span(mlflow.start_span_no_context(name, span_type=getattr(SpanType, kind),
                                                      parent_span=self._span, inputs=inputs,
                                                      attributes=attributes))
-        except Exception:  # noqa: BLE001 - tracing is best effort
+        except Exception:
             log.warning("MLflow tracing failed; continuing without span %r", name, exc_info=True)
             return Span()
 
@@ -55,23 +55,25 @@ class Span:
             if error is not None:
                 self._span.set_attribute("error", error)
             self._span.end(outputs=outputs, status="ERROR" if error is not None else "OK")
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("MLflow tracing failed to end a span", exc_info=True)
         finally:
             self._span = None
 
 
 def root_span(name: str, inputs: Any, enabled: bool, attributes: dict[str, Any] | None = None) -> Span:
-    """The AGENT span of a turn (a no-op `Span` when `enabled` is false)."""
+    """The AGENT span of a turn (a no-op `Span` when `enabled` is false). Inside a span already open
+    (the App's request span of MLflow's AgentServer) the turn joins that trace instead of starting one."""
     if not enabled:
         return Span()
     try:
         import mlflow
         from mlflow.entities import SpanType
 
+        parent = mlflow.get_current_active_span()
         return Span(mlflow.start_span_no_context(name, span_type=SpanType.AGENT, inputs=inputs,
-                                                 attributes=attributes))
-    except Exception:  # noqa: BLE001
+                                                 attributes=attributes, parent_span=parent))
+    except Exception:
         log.warning("MLflow tracing is unavailable; the turn runs untraced", exc_info=True)
         return Span()
 

@@ -1,0 +1,115 @@
+"""Fixtures for App tests: serve an agent App over real HTTP against the session's emulated workspace.
+
+    def test_x(serve_app, spec_file):
+        url = serve_app(spec_file(tools=[ORDER_TOOL]))          # http://127.0.0.1:<port>
+        httpx.post(f"{url}/invocations", json={"input": "hi"})
+
+`scripted` sets the turns of the scripted model endpoint (`SCRIPTED_MODEL`) the test specs use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+SCRIPTED_MODEL = "databricks-claude-haiku-4-5"
+ORDER_TOOL = {"uc_function": {"name": "main.sales.get_order_status",
+                              "description": "Look up one order by its id: status and shipping details."}}
+TICKETING_TOOL = {"uc_connection": {"name": "ticketing",
+                                    "description": "Support tickets: create, search, read."}}
+GENIE_TOOL = {"genie_space": {"id": "01f0c0ffee5a1e5d4a7a5e5a1e5c0de1",
+                              "description": "Sales analytics: revenue, order counts and rankings by region."}}
+ORDER_CALL = {"name": "main__sales__get_order_status", "arguments": {"order_id": "SO-10042"}}
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write an agent spec (scripted model by default) and return its path."""
+    def write(tools: list[dict[str, Any]] = (), **fields: Any) -> Path:
+        spec = {"name": "agent-test", "model": SCRIPTED_MODEL, "engine": "client", "authorization": "app",
+                "instructions": "Answer with the tools.", "tools": list(tools), **fields}
+        path = tmp_path / f"agent-{len(list(tmp_path.glob('agent-*.yml')))}.yml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def scripted(emulator: Any) -> Iterator[Callable[[list[Any]], None]]:
+    """Set the scripted model's turns (`PUT /_emulator/models/{endpoint}`); restored after the test."""
+    url = f"{emulator.host}/_emulator/models/{SCRIPTED_MODEL}"
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+
+    def set_turns(turns: list[Any]) -> None:
+        response = httpx.put(url, json={"kind": "scripted", "turns": turns}, headers=headers)
+        assert response.status_code == 200, response.text
+
+    yield set_turns
+    httpx.delete(url, headers=headers)
+
+
+@pytest.fixture(scope="session")
+def app_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One state folder for every App of the session (its MLflow store is created once)."""
+    return tmp_path_factory.mktemp("app-state")
+
+
+@pytest.fixture
+def serve_app(emulator: Any, app_state: Path) -> Iterator[Callable[..., str]]:
+    """Start agent Apps (uvicorn on a thread, a free port) for this test; stopped afterwards."""
+    import uvicorn
+
+    from agent_lib.app import AppConfig
+    from agent_lib.app.server import build_server, listen
+    from agent_lib.workspace import Workspace
+
+    running: list[tuple[Any, threading.Thread, Any]] = []
+
+    def start(spec_path: Path, *, token: str | None = None, **settings: Any) -> str:
+        settings.setdefault("state_dir", str(app_state))
+        config = AppConfig(spec_path=spec_path, workspace="emulated", host=emulator.host, **settings)
+        workspace = Workspace(emulator.client(token), "emulated", emulator)
+        built = build_server(config, workspace=workspace)
+        sock = listen("127.0.0.1", 0)
+        server = uvicorn.Server(uvicorn.Config(built.app, log_level="warning", access_log=False,
+                                               lifespan="off", timeout_graceful_shutdown=1))
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.01)
+        running.append((server, thread, built))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    yield start
+    for server, thread, built in running:
+        server.should_exit = True
+        thread.join(10)
+        built.close()
+
+
+def sse_frames(text: str) -> list[str]:
+    """The `data:` payloads of an SSE body, in order."""
+    frames = []
+    for block in text.split("\n\n"):
+        data = [line[5:].strip() for line in block.split("\n") if line.startswith("data:")]
+        if data:
+            frames.append("\n".join(data))
+    return frames
+
+
+@pytest.fixture
+def app_kit() -> Any:
+    """Constants and helpers of this folder (test modules cannot import each other in importlib mode)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(ORDER_TOOL=ORDER_TOOL, TICKETING_TOOL=TICKETING_TOOL, GENIE_TOOL=GENIE_TOOL,
+                           ORDER_CALL=ORDER_CALL, MODEL=SCRIPTED_MODEL, sse_frames=sse_frames)
