@@ -6,6 +6,8 @@
     agent-lib emulator model [ENDPOINT] [--passthrough URL --model M | --reference]
                                                    which model answers an endpoint
     agent-lib run [...]                            run the bundle job's notebooks in order
+    agent-lib app [--port 8000] [--reload] [--workers N] [--workspace ...]
+                                                   serve the agent App locally (chat page, /invocations)
 """
 
 from __future__ import annotations
@@ -139,6 +141,23 @@ def _state_folder(path: str) -> str:
     return path
 
 
+def _app(args: argparse.Namespace) -> int:
+    """Serve the agent App locally until Ctrl-C (which stops it and the workspace it started)."""
+    from .app import AppConfig
+    from .app.server import serve
+
+    config = AppConfig(spec_path=args.spec, workspace=args.workspace, host=args.host,
+                       state_dir=_state_folder(args.state), experiment_name=args.experiment or None,
+                       dev_user=args.dev_user or None)
+
+    def ready(url: str) -> None:
+        print(f"agent-lib app: serving {args.spec} at {url}  (chat page /, POST /invocations, "
+              "/responses, GET /health; Ctrl-C stops it)", flush=True)
+
+    serve(config, port=args.port, workers=args.workers, reload=args.reload, ready=ready)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, StepFailed, run_pipeline
 
@@ -211,6 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--spec", default="agent.yml", help="the agent spec file")
     run.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
     run.set_defaults(func=_run)
+    app = sub.add_parser("app", help="serve the agent App locally (chat page, /invocations, /responses)",
+                         description="Serve the agent of --spec as its Databricks App would: the chat page at "
+                                     "/, POST /invocations and /responses, GET /health. Against the embedded "
+                                     "emulated workspace by default, or a real one (--workspace).")
+    app.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000; 0 = a free one)")
+    app.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
+    app.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    app.add_argument("--workspace", default="emulated",
+                     help="emulated (default) | profile:<name> | host | notebook")
+    app.add_argument("--host", default="", help="workspace host for --workspace host")
+    app.add_argument("--spec", default="agent.yml", help="the agent spec file")
+    app.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    app.add_argument("--experiment", default="/Shared/agent-lib", help="MLflow experiment for traces")
+    app.add_argument("--dev-user", default="", metavar="USER",
+                     help="DEVELOPMENT ONLY: with authorization: user, act as USER when a request has no "
+                          "x-forwarded-access-token (refused in a deployed App)")
+    app.set_defaults(func=_app)
     return parser
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .config import ENV, AppConfig
+from .config import ENV, AppConfig, AppConfigError
 from .runtime import AppRuntime, SupervisorFactory
 
 if TYPE_CHECKING:
@@ -124,10 +124,10 @@ def serve(config: AppConfig, *, port: int = 8000, bind: str = "127.0.0.1", worke
     run uvicorn's process manager over `app_from_env` with `config` passed in the environment."""
     import uvicorn
 
+    if workers < 1:
+        raise AppConfigError(f"workers must be 1 or more, got {workers}")
     if workers > 1 or reload:
-        os.environ.update(config_env(config))
-        uvicorn.run("agent_lib.app.server:app_from_env", factory=True, host=bind, port=port,
-                    workers=None if reload else workers, reload=reload, log_level="warning")
+        _serve_processes(config, port=port, bind=bind, workers=workers, reload=reload, ready=ready)
         return
     built = build_server(config)
     sock = listen(bind, port)
@@ -142,6 +142,34 @@ def serve(config: AppConfig, *, port: int = 8000, bind: str = "127.0.0.1", worke
         built.close()
 
 
+def _serve_processes(config: AppConfig, *, port: int, bind: str, workers: int, reload: bool,
+                     ready: Any) -> None:
+    """uvicorn's worker processes (or its reloader) over `app_from_env`. An embedded emulated
+    workspace is started here, once, and the workers connect to it."""
+    import uvicorn
+
+    from ..workspace import connect
+
+    if config.dev_user:
+        raise AppConfigError("dev_user needs the single-process App (it mints tokens in the embedded "
+                             "emulated workspace): drop --workers/--reload, or the development user")
+    emulated = None
+    if config.workspace == "emulated" and not config.host:
+        emulated = connect("emulated", state_dir=config.state_dir)
+        config = config.model_copy(update={"host": emulated.host})
+        assert emulated.emulator is not None
+        os.environ["DATABRICKS_TOKEN"] = emulated.emulator.token  # the workers' identity; never printed
+    os.environ.update(config_env(config))
+    try:
+        if ready is not None:
+            ready(f"http://{bind}:{port}")
+        uvicorn.run("agent_lib.app.server:app_from_env", factory=True, host=bind, port=port,
+                    workers=None if reload else workers, reload=reload, log_level="warning")
+    finally:
+        if emulated is not None:
+            emulated.close()
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """The App's command (`python -m agent_lib.app`): settings from the environment (`app.yaml`)."""
     env = os.environ if env is None else env
@@ -150,7 +178,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("mlflow", "httpx", "databricks"):
+    for noisy in ("mlflow", "httpx", "databricks", "mcp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     config = AppConfig.from_env(env)
     bind = env.get("HOST") or ("0.0.0.0" if config.deployed else "127.0.0.1")
