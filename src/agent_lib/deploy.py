@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import AgentLibError, WorkspaceError
+from .params import NotebookParams
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -76,11 +77,46 @@ class DeployResult:
     smoke_question: str = ""
     smoke_answer: str = ""
 
+    def link(self) -> Any:
+        """The App's URL as a link (what notebook 05 shows): it opens the chat page."""
+        from html import escape
+
+        from IPython.display import HTML
+
+        url = escape(self.url, quote=True)
+        return HTML(f'<a href="{url}" target="_blank" rel="noopener">{url}</a> (chat page; '
+                    "/invocations and /responses for clients)")
+
+    def smoke(self) -> dict[str, str]:
+        return {"question": self.smoke_question, "answer": self.smoke_answer}
+
     def summary(self) -> dict[str, Any]:
         """What a notebook displays (no token)."""
         return {"app": self.name, "url": self.url, "deployment": self.deployment_id,
                 "deployment_state": self.deployment_state, "app_state": self.app_state,
                 "compute_state": self.compute_state, "health": self.health}
+
+
+class DeployParams(NotebookParams):
+    """Notebook 05's parameters (cwd = notebooks/, so paths start at the repository with ../)."""
+
+    spec_path: str = "../agent.yml"
+    """Path of the agent spec (YAML)."""
+    state_dir: str = "../.agent_lib"
+    """Directory where the emulated workspace keeps its SQLite state."""
+    source_dir: str = "../app"
+    """The App's source folder (holds app.yaml)."""
+    app_name: str = ""
+    """The App's name; empty takes the spec's name."""
+    smoke_question: str = "What is the status of order SO-10042?"
+    """The one question the deployed App is asked through apps/<name>."""
+    timeout_s: float = 600.0
+    """How long to wait for the App and its deployment."""
+
+    def options(self) -> DeployOptions:
+        return DeployOptions(spec_path=self.spec_path, source_dir=self.source_dir,
+                             app_name=self.app_name or None, smoke_question=self.smoke_question,
+                             timeout_s=self.timeout_s)
 
 
 # -- the source ------------------------------------------------------------------------------------
@@ -266,6 +302,18 @@ def deploy_app(ws: Workspace, options: DeployOptions | None = None) -> DeployRes
     return result
 
 
+def app_state(ws: Workspace, name: str) -> dict[str, Any]:
+    """The App as `apps.get` reports it: URL, states and messages, active deployment, scopes."""
+    app = ws.client.apps.get(name)
+    active = app.active_deployment
+    return {"name": app.name, "url": app.url,
+            "app_status": app.app_status.as_dict() if app.app_status else None,
+            "compute_status": app.compute_status.as_dict() if app.compute_status else None,
+            "active_deployment": active.deployment_id if active else None,
+            "service_principal": app.service_principal_client_id,
+            "user_api_scopes": app.effective_user_api_scopes or app.user_api_scopes or []}
+
+
 def check_health(caller: WorkspaceClient, url: str) -> dict[str, Any]:
     """`GET <url>/health` as an OAuth caller; DeployError naming the status otherwise."""
     import httpx
@@ -305,5 +353,5 @@ def _main() -> int:
 if __name__ == "__main__":
     raise SystemExit(_main())
 
-__all__ = ["DeployError", "DeployOptions", "DeployResult", "build_wheel", "check_health", "deploy_app",
+__all__ = ["DeployError", "DeployOptions", "DeployParams", "DeployResult", "app_state", "build_wheel", "check_health", "deploy_app",
            "oauth_client", "prepare_source", "smoke_test", "source_files"]
