@@ -113,7 +113,8 @@ class AppRuntime:
             self._shared.close()
             self._shared = None
         if self.owns_workspace:
-            self.workspace.close()
+            owned = self.workspace
+            owned.close()
 
 
 def _experiment(config: AppConfig, workspace: Workspace) -> ExperimentInfo | None:
