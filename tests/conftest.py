@@ -85,3 +85,67 @@ def browser(chromium_path):
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def nbval_lax(tmp_path):
+    """Run `pytest --nbval-lax` on executed notebooks (against a running emulated `Workspace`), from a
+    folder laid out like the project.
+
+        done = nbval_lax(project_root, [Path(".../01_setup_tools.ipynb")], emulated_workspace)
+        assert done.returncode == 0, done.stdout
+
+    The notebooks are copied into `<tmp>/notebooks/` beside links to everything else of the
+    project, so their relative paths (`../agent.yml`) resolve as under the runner; their kernels
+    get the emulated workspace's token from the environment, as the runner's kernels do.
+    """
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def run(root: Path, notebooks: list[Path], workspace) -> subprocess.CompletedProcess[str]:
+        layout = tmp_path / "project"
+        (layout / "notebooks").mkdir(parents=True)
+        for entry in Path(root).iterdir():
+            if entry.name not in ("notebooks", ".venv", ".git"):
+                (layout / entry.name).symlink_to(entry)
+        for notebook in notebooks:
+            shutil.copy(notebook, layout / "notebooks" / Path(notebook).name)
+        (tmp_path / "pytest.ini").write_text("[pytest]\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DATABRICKS_")}
+        env["DATABRICKS_TOKEN"] = workspace.emulator.token
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+             "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(layout), str(layout / "notebooks")],
+            env=env, capture_output=True, text=True, timeout=1800, cwd=layout, check=False)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def job_run(tmp_path_factory):
+    """Run a bundle's job once on an emulated workspace that stays up until the session ends.
+
+        ws, result, lines = job_run(project_root)     # the RunResult and the echoed lines
+
+    The workspace outlives the run so that checks can re-run the executed notebooks against it
+    (see `nbval_lax`); each call gets its own state folder.
+    """
+    from agent_lib.runner import RunOptions, run_job
+    from agent_lib.workspace import connect
+
+    started = []
+
+    def run(root):
+        state = tmp_path_factory.mktemp("job-run")
+        ws = connect("emulated", state_dir=state)
+        started.append(ws)
+        lines: list[str] = []
+        result = run_job(RunOptions(root=root, state_dir=state, run_dir=state / "run"),
+                         echo=lines.append, workspace=ws)
+        return ws, result, lines
+
+    yield run
+    for ws in started:
+        ws.close()

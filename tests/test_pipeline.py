@@ -1,4 +1,8 @@
-"""`agent-lib run`: every step runs on the emulated workspace, and a failure names its step."""
+"""The main command on the project's own bundle: the whole job on the emulated workspace, once,
+then `pytest --nbval-lax` on the executed notebooks against the same workspace.
+
+The job holds a task for each notebook that has landed (01 -> 05); the checks grow with it.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,35 @@ from pathlib import Path
 
 import pytest
 
-from agent_lib.cli import main
-from agent_lib.pipeline import RunOptions, StepFailed, run_pipeline
+from agent_lib.bundle import load_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def test_pipeline_runs_every_step_offline(tmp_path):
-    lines: list[str] = []
-    options = RunOptions(spec_path=str(ROOT / "agent.yml"), state_dir=str(tmp_path),
-                         questions=("What is the status of order SO-10042?",))
-    results = run_pipeline(options, echo=lines.append)
-    assert [r.name for r in results] == ["select workspace", "load agent spec",
-                                         "derive tool grants and scopes", "ask the agent"]
-    answer = results[-1].summary["What is the status of order SO-10042?"]
-    assert "main__sales__get_order_status" in answer
-    assert (tmp_path / "mlflow.db").exists()  # traces went to the run's own store, not the cwd
-    assert not any("dapi" in line for line in lines)  # no token in the log
+pytestmark = pytest.mark.slow
 
 
-def test_a_failing_step_is_named(tmp_path):
-    options = RunOptions(spec_path=str(tmp_path / "missing.yml"), state_dir=str(tmp_path))
-    with pytest.raises(StepFailed, match="^step 'load agent spec' failed") as err:
-        run_pipeline(options, echo=lambda _: None)
-    assert err.value.step == "load agent spec"
+@pytest.fixture(scope="module")
+def pipeline(job_run):
+    """One run of the project's job (the README's main command), shared by the checks below."""
+    return job_run(ROOT)
 
 
-def test_cli_exit_code_and_message_name_the_step(tmp_path, capsys):
-    code = main(["run", "--spec", str(tmp_path / "nope.yml"), "--state", str(tmp_path)])
-    assert code == 1
-    assert "step 'load agent spec' failed" in capsys.readouterr().err
+def test_every_task_of_the_job_passes(pipeline):
+    _, result, lines = pipeline
+    job = load_bundle(ROOT).job()
+    assert [(t.task, t.status) for t in result.tasks] == [(t.key, "passed") for t in job.tasks]
+    assert (result.run_dir / "summary.json").is_file()
+    assert lines[-1].startswith(f"agent-lib run: {len(job.tasks)} tasks passed")
+    assert any(line.startswith("MLflow experiment: /Shared/agent-lib; open its UI: ") for line in lines)
+    for name in result.app_urls:
+        assert any(line.startswith(f"App {name}: ") for line in lines)
+
+
+def test_executed_notebooks_pass_nbval_lax(pipeline, nbval_lax):
+    ws, result, _ = pipeline
+    executed = [Path(t.output) for t in result.tasks]
+    if not executed:
+        assert load_bundle(ROOT).job().tasks == ()  # nothing landed yet: nothing to re-run
+        return
+    done = nbval_lax(ROOT, executed, ws)
+    assert done.returncode == 0, done.stdout[-3000:]

@@ -159,17 +159,23 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .pipeline import RunOptions, StepFailed, run_pipeline
+    from .bundle import parse_var_flags
+    from .errors import AgentLibError, TaskFailed
+    from .runner import RunOptions, run_job
 
-    options = RunOptions(workspace=args.workspace, host=args.host, spec_path=args.spec,
-                         state_dir=args.state)
     try:
-        results = run_pipeline(options)
-    except StepFailed as exc:
+        options = RunOptions(
+            target=args.target, only=[n for flag in args.only for n in flag.split(",") if n.strip()],
+            start=args.start, workspace=args.workspace, host=args.host,
+            variables=parse_var_flags(args.var), state_dir=args.state and _state_folder(args.state), run_dir=args.run_dir,
+            cell_timeout=args.timeout, keep_running=args.keep_running,
+        )
+        run_job(options)
+    except TaskFailed:
+        return 1  # the summary above already names the notebook, the cell and the error
+    except AgentLibError as exc:
         print(f"agent-lib run: {exc}", file=sys.stderr)
-        return 1
-    total = sum(r.seconds for r in results)
-    print(f"agent-lib run: {len(results)} steps passed in {total:.1f} s")
+        return 2
     return 0
 
 
@@ -223,12 +229,22 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--add", nargs="+", default=[], metavar="KEY", help="ids or names to add (2nd column)")
     disc.add_argument("--all", action="store_true", help="add every tool listed")
     disc.set_defaults(func=_discover)
-    run = sub.add_parser("run", help="run the main job's steps in order (offline by default)")
+    run = sub.add_parser("run", help="run the bundle job's notebooks in order (offline by default)")
+    run.add_argument("--target", default=None, help="bundle target (default: the bundle's default, dev)")
+    run.add_argument("--only", action="append", default=[], metavar="TASKS",
+                     help="run only these tasks: keys, notebook names or numbers, e.g. 03,04")
+    run.add_argument("--from", dest="start", default=None, metavar="TASK",
+                     help="start at this task (resume after a failure), e.g. 02")
     run.add_argument("--workspace", default="emulated",
-                     help="emulated (default) | profile:<name> | host | notebook")
-    run.add_argument("--host", default="", help="workspace host for --workspace host")
-    run.add_argument("--spec", default="agent.yml", help="the agent spec file")
-    run.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+                     help="emulated (default) | profile:<name> | host")
+    run.add_argument("--host", default="", help="workspace URL for --workspace host")
+    run.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                     help="set a bundle variable (also BUNDLE_VAR_<name>), e.g. --var engine=hosted")
+    run.add_argument("--state", default=None, help="emulated workspace state folder (default .agent_lib)")
+    run.add_argument("--run-dir", default=None, help="folder for executed notebooks and summary.json")
+    run.add_argument("--timeout", type=int, default=900, help="seconds a cell may run (default 900)")
+    run.add_argument("--keep-running", action="store_true",
+                     help="keep the emulated workspace and the App up after the run (Ctrl+C stops)")
     run.set_defaults(func=_run)
     app = sub.add_parser("app", help="serve the agent App locally (chat page, /invocations, /responses)",
                          description="Serve the agent of --spec as its Databricks App would: the chat page at "

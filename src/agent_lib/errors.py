@@ -8,7 +8,9 @@ it, so a notebook cell or a CI log is enough to fix the problem without reading 
     ├── ParamsError        a notebook parameter has a bad value
     ├── WorkspaceError     no workspace could be selected or reached
     ├── EmulatorError      the embedded emulated workspace failed to start or stop
-    └── SupervisorError    an agent turn failed (service error, stream error, failed response)
+    ├── SupervisorError    an agent turn failed (service error, stream error, failed response)
+    ├── BundleError        databricks.yml / resources/*.yml cannot be read or resolved
+    └── TaskFailed         a notebook task of `agent-lib run` failed (names notebook, cell, error)
 """
 
 from __future__ import annotations
@@ -53,3 +55,20 @@ class SupervisorError(AgentLibError):
         self.cause = cause
         self.status = status
         super().__init__(message)
+
+
+class BundleError(AgentLibError, ValueError):
+    """The bundle cannot be loaded or resolved; the message names the file, key or variable."""
+
+
+class TaskFailed(AgentLibError):
+    """A notebook task failed: which task and notebook, which cell (and its step), and the error."""
+
+    def __init__(self, task: str, notebook: str, cell: str, error: str, output: str = "") -> None:
+        self.task = task
+        self.notebook = notebook
+        self.cell = cell
+        self.error = error
+        self.output = output
+        where = f"notebook {notebook} (task {task})" + (f", {cell}" if cell else "")
+        super().__init__(f"{where} failed: {error}")
