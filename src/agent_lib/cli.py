@@ -8,6 +8,7 @@
     agent-lib run [...]                            run the bundle job's notebooks in order
     agent-lib app [--port 8000] [--reload] [--workers N] [--workspace ...]
                                                    serve the agent App locally (chat page, /invocations)
+    agent-lib demo [--port N]                      notebook 03's chat panel as a web page (Voilà)
 """
 
 from __future__ import annotations
@@ -179,6 +180,19 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .errors import AgentLibError
+    from .prototype.demo import DemoOptions, serve_demo
+
+    options = DemoOptions(port=args.port, state_dir=args.state, spec_path=args.spec, notebook=args.notebook,
+                          engine=args.engine)
+    try:
+        return serve_demo(options, echo=lambda line: print(line, flush=True))
+    except AgentLibError as exc:
+        print(f"agent-lib demo: {exc}", file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agent-lib", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -263,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="DEVELOPMENT ONLY: with authorization: user, act as USER when a request has no "
                           "x-forwarded-access-token (refused in a deployed App)")
     app.set_defaults(func=_app)
+    demo = sub.add_parser("demo", help="serve notebook 03's chat panel as a web page on the emulated workspace")
+    demo.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (0 = a free one)")
+    demo.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    demo.add_argument("--spec", default="agent.yml", help="the agent spec file")
+    demo.add_argument("--notebook", default="notebooks/03_prototype_agent.ipynb", help="the notebook to serve")
+    demo.add_argument("--engine", default="", choices=["", "client", "hosted"],
+                      help="agent loop ('' takes the spec's)")
+    demo.set_defaults(func=_demo)
     return parser
 
 
