@@ -12,6 +12,15 @@ _PATTERNS = (
 )
 
 
+_SDK_DEBUG = re.compile(r"\.?\s*(?:Config: [a-z_]+=|Env: DATABRICKS_)[\s\S]*$")
+
+
+def without_sdk_debug(text: str) -> str:
+    """The message without the SDK's configuration dump (`Config: host=..., Env: DATABRICKS_...`),
+    which it appends to some errors: the cause is what a user needs, not the client's settings."""
+    return _SDK_DEBUG.sub("", text)
+
+
 def redact(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
@@ -21,4 +30,4 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
-__all__ = ["redact"]
+__all__ = ["redact", "without_sdk_debug"]

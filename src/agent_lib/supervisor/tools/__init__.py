@@ -98,8 +98,15 @@ class Toolset:
                 except Exception as exc:
                     from ..retry import status_of
 
-                    raise SupervisorError(f"{label}: could not prepare the tool: {describe_error(exc)}",
-                                          cause="tool", status=status_of(unwrap(exc))) from None
+                    name = getattr(executor, "name", None)
+                    if not isinstance(name, str):  # an MCP connection: its tools are unknown without a listing
+                        raise SupervisorError(f"{label}: could not prepare the tool: {describe_error(exc)}",
+                                              cause="tool", status=status_of(unwrap(exc))) from None
+                    # This caller cannot use it (a user without the grant, say): offered anyway, each
+                    # call answers why, and the rest of the turn goes on.
+                    executor = _Unavailable(executor, describe_error(exc))
+                    functions = [FunctionTool(name, executor.tool.description,
+                                              {"type": "object", "properties": {}})]
                 for function in functions:
                     if function.name in owners:
                         raise SupervisorError(
@@ -135,16 +142,31 @@ class Toolset:
         return [f.name for f in self.functions()] + [f["name"] for f in self.client_functions]
 
 
+class _Unavailable(Executor):
+    """A single-function tool whose preparation failed for this caller: every call fails with why."""
+
+    def __init__(self, inner: Executor, reason: str) -> None:
+        super().__init__(inner.tool, inner.context)
+        self.requires_approval = inner.requires_approval
+        self.reason = reason
+
+    def functions(self) -> list[FunctionTool]:
+        return []
+
+    def call(self, name: str, arguments: dict[str, Any]) -> str:
+        raise ToolFailure(f"{self.tool.label} is not available to this caller: {self.reason}")
+
+
 def describe_error(exc: BaseException) -> str:
     """A one-line description of a tool's failure, without tracebacks (and never a token)."""
-    from .._redact import redact
+    from .._redact import redact, without_sdk_debug
     from ..retry import status_of
 
     exc = unwrap(exc)
     if isinstance(exc, ToolFailure):
-        return redact(str(exc))
+        return redact(without_sdk_debug(str(exc)))
     status = status_of(exc)
-    text = str(exc).strip() or type(exc).__name__
+    text = without_sdk_debug(str(exc).strip()) or type(exc).__name__
     kind = type(exc).__name__
     return redact(f"{kind} ({status}): {text}" if status else f"{kind}: {text}")
 
