@@ -22,6 +22,7 @@ from ..errors import EmulatorError
 from .core.net import listen_loopback
 from .core.state import EmulatorConfig, EmulatorState
 from .server import create_app
+from .services import new_state
 
 STATE_FILE = "emulator.db"
 
@@ -86,7 +87,7 @@ def _config(state_dir: str | Path | None, **overrides: Any) -> EmulatorConfig:
 def start(state_dir: str | Path | None = None, *, port: int = 0, seed_demo: bool = True,
           **config: Any) -> EmulatedWorkspace:
     """Start an emulated workspace in a background thread; state in `state_dir` (None = memory)."""
-    state = EmulatorState(_config(state_dir, seed_demo=seed_demo, **config))
+    state = new_state(_config(state_dir, seed_demo=seed_demo, **config))
     sock = _bind(port)
     state.host = f"http://127.0.0.1:{sock.getsockname()[1]}"
     state.bootstrap()

@@ -1,26 +1,21 @@
 """The emulator's FastAPI application: one router per Databricks service, Databricks' error envelope.
 
 Routers live in `agent_lib.emulator.<service>.routes` (state and rules in that service's
-`models.py`), mirroring the SDK's `databricks/sdk/service/*.py` split. `create_app` wires them to
-one `EmulatorState`; `embedded.start` and the `agent-lib emulator` command serve it.
+`models.py`), mirroring the SDK's `databricks/sdk/service/*.py` split; `services.SERVICES` lists
+them once. `create_app` wires them to one `EmulatorState`; `embedded.start` and the `agent-lib
+emulator` command serve it.
 """
 
 from __future__ import annotations
-
-import importlib
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from .core.deps import Caller, State
 from .core.errors import install_handlers, permission_denied
+from .core.latency import ToolLatency
 from .core.state import WORKSPACE_ID, EmulatorState
-
-# Order matters only for documentation; each module contributes a `router`.
-SERVICES = (
-    "iam", "oauth", "catalog", "sql", "permissions", "serving", "genie", "knowledge",
-    "apps", "workspace_files", "mcp", "supervisor",
-)
+from .services import SERVICES, install
 
 meta = APIRouter()
 
@@ -58,14 +53,9 @@ def create_app(state: EmulatorState) -> FastAPI:
                   openapi_url=None)
     app.state.emulator = state
     install_handlers(app)
-    app.add_middleware(importlib.import_module("agent_lib.emulator.core.latency").ToolLatency, state=state)
+    install()
+    app.add_middleware(ToolLatency, state=state)
     app.include_router(meta)
     for service in SERVICES:
-        try:
-            module = importlib.import_module(f"agent_lib.emulator.{service}.routes")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(f"agent_lib.emulator.{service}"):
-                continue  # service not built yet
-            raise
-        app.include_router(module.router)
+        app.include_router(service.router)
     return app

@@ -39,10 +39,7 @@ def _own_status(exc: BaseException) -> int | None:
     status = getattr(response, "status_code", None)
     if isinstance(status, int):
         return status
-    try:
-        from databricks.sdk.errors import platform
-    except ImportError:  # pragma: no cover - the SDK is a dependency
-        return None
+    from databricks.sdk.errors import platform
     for code, cls in platform.STATUS_CODE_MAPPING.items():
         if type(exc) is cls:
             return code

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.state import WORKSPACE_ID, EmulatorState
+from ..oauth.models import issue_app_credentials
 from .process import LaunchError
 from .resources import resource_value
 
@@ -96,10 +97,6 @@ def argv(command: list[str], env: dict[str, str]) -> list[str]:
 
 def app_credentials(state: EmulatorState, doc: dict[str, Any]) -> tuple[str, str]:
     """(client id, client secret) for the App's service principal: a new secret per launch."""
-    try:
-        from ..oauth.models import issue_app_credentials
-    except ImportError:
-        return doc["service_principal_client_id"], state.identities.set_client_secret(doc["_sp_principal_id"])
     return issue_app_credentials(state, doc["_sp_principal_id"])
 
 

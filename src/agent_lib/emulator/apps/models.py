@@ -21,6 +21,7 @@ from typing import Any
 from ..core.errors import ApiError, invalid
 from ..core.identity import Principal
 from ..core.state import EmulatorState
+from ..oauth.models import revoke_client_secrets
 from .deployments import (  # noqa: F401  (re-exported: routes, demo and tests use models.*)
     _record_deployment,
     create_deployment,
@@ -166,10 +167,6 @@ def delete_app(state: EmulatorState, caller: Principal, name: str) -> dict[str, 
 
 
 def _revoke_secrets(state: EmulatorState, principal_id: str) -> None:
-    try:
-        from ..oauth.models import revoke_client_secrets
-    except ImportError:
-        return
     revoke_client_secrets(state, principal_id)
 
 
@@ -203,14 +200,3 @@ def stop_app(state: EmulatorState, caller: Principal, name: str) -> dict[str, An
         state.store.put(APPS, name, doc)
     return doc
 
-
-def _register_permissions() -> None:
-    """Let `/api/2.0/permissions/apps/{name}` serve Apps."""
-    try:
-        from ..permissions.models import register_object_type
-    except ImportError:  # the permissions service is not built
-        return
-    register_object_type("apps", exists)
-
-
-_register_permissions()

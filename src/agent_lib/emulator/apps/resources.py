@@ -12,6 +12,7 @@ import base64
 from typing import Any
 
 from ..core.state import EmulatorState
+from ..serving.models import endpoint_id
 from .records import sp_key
 from .validation import RESOURCE_TYPES
 
@@ -55,10 +56,6 @@ def _secret_value(state: EmulatorState, block: dict[str, Any]) -> str | None:
 
 def serving_endpoint_acl_id(state: EmulatorState, name: str) -> str:
     """Serving-endpoint ACLs are keyed by the endpoint's id (a stable hash of its name)."""
-    try:
-        from ..serving.models import endpoint_id
-    except ImportError:  # the serving service is not built: key by name
-        return name
     return endpoint_id(name)
 
 

@@ -6,9 +6,8 @@ saying that Apps need OAuth, so a client that follows the redirect ends on HTML,
 
 from __future__ import annotations
 
-from typing import Any
-
 from html import escape
+from typing import Any
 
 from fastapi import APIRouter, Body
 from fastapi.responses import HTMLResponse

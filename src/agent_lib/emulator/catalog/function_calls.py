@@ -70,6 +70,19 @@ def resolve_call(state: EmulatorState, parts: list[str], catalog: str | None,
     return state.store.get(FUNCTION, name)
 
 
+def statement_calls_function(state: EmulatorState, path: str, body: Any) -> bool:
+    """Whether a statement-execution request (`POST /api/2.0/sql/statements`) calls a UC function:
+    what the injected tool latency counts as one execution of a UC function tool."""
+    if not isinstance(body, dict) or not isinstance(body.get("statement"), str):
+        return False
+    sql = body["statement"]
+    catalog = str(body.get("catalog") or "main").lower()
+    schema = str(body["schema"]).lower() if body.get("schema") else None
+    calls = sqltext.CALL.finditer(sqltext.mask(sql))
+    names = (sqltext.name_parts(sql[m.start(1):m.end(1)]) for m in calls)
+    return any(resolve_call(state, parts, catalog, schema) for parts in names)
+
+
 def _udf(state: EmulatorState, full_name: str) -> Callable[..., Any]:
     from .functions import run_function  # a call cycle: function bodies call functions
 

@@ -12,6 +12,7 @@ from typing import Any
 from ..core.errors import not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import ADMIN_USER, EmulatorState
+from ..warehouse import sales
 from .models import schema_doc
 from .securables import METASTORE_ID, clean
 
@@ -19,11 +20,7 @@ _TYPE_NAME = {"BIGINT": "LONG", "SMALLINT": "SHORT", "TINYINT": "BYTE", "INTEGER
 
 
 def _comments() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    try:
-        from ..warehouse import sales
-    except ImportError:  # pragma: no cover - part of the package
-        return {}, {}
-    return getattr(sales, "TABLE_COMMENTS", {}), getattr(sales, "COLUMN_COMMENTS", {})
+    return sales.TABLE_COMMENTS, sales.COLUMN_COMMENTS
 
 
 def table_info(state: EmulatorState, full_name: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Injected tool latency (benchmarks): `state.config.tool_latency_ms` once per tool execution.
 
 Model turns are delayed by `models.registry.respond` (`model_latency_ms`); this ASGI middleware
-delays what the server sees as one execution of a tool:
+delays what the server sees as one execution of a tool, as each service declares it
+(`ToolRequests` in `emulator.services`):
 
 | request                                                               | tool                  |
 |-----------------------------------------------------------------------|-----------------------|
@@ -26,11 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,12 +45,21 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _RUNTIME_KEY = "latency.executions"
 _KEEP = 1000
-_GENIE = re.compile(r"^/api/2\.0/genie/spaces/[^/]+/(start-conversation|conversations/[^/]+/messages)/?$")
-_SQL = "/api/2.0/sql/statements"
-_MCP = "/api/2.0/mcp/"
-_SERVING_BODY = ("/serving-endpoints/responses", "/serving-endpoints/chat/completions")
-_INVOCATIONS = re.compile(r"^/serving-endpoints/([^/]+)/invocations/?$")
 _lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ToolRequests:
+    """POST requests of one service that execute one of its tools (declared in `emulator.services`).
+
+    `path` is a cheap test of the request path (run on the event loop); `executes(state, path,
+    body)`, when given, decides with the store at hand (run in the thread pool), `body` being the
+    parsed JSON body when `body` is set, else None."""
+
+    kind: str  # genie | uc_function | mcp | knowledge_assistant
+    path: Callable[[str], bool]
+    body: bool = False
+    executes: Callable[[EmulatorState, str, Any], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,10 +97,6 @@ def _record(state: EmulatorState, execution: Execution) -> None:
 
 # -- what is a tool execution -------------------------------------------------------------------
 
-def _needs_body(path: str) -> bool:
-    return path == _SQL or path.startswith(_MCP) or path in _SERVING_BODY
-
-
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body or b"null")
@@ -99,54 +104,22 @@ def _json(body: bytes) -> Any:
         return None
 
 
-def _calls_uc_function(state: EmulatorState, body: Any) -> bool:
-    if not isinstance(body, dict) or not isinstance(body.get("statement"), str):
-        return False
-    from ..catalog import functions, sqltext
-
-    sql = body["statement"]
-    catalog = str(body.get("catalog") or "main").lower()
-    schema = str(body["schema"]).lower() if body.get("schema") else None
-    try:
-        calls = sqltext.CALL.finditer(sqltext.mask(sql))
-        names = (sqltext.name_parts(sql[m.start(1):m.end(1)]) for m in calls)
-        return any(functions.resolve_call(state, parts, catalog, schema) for parts in names)
-    except Exception:  # noqa: BLE001 - a statement we cannot read is not a tool call
-        return False
-
-
-def _is_knowledge_assistant(state: EmulatorState, endpoint: Any) -> bool:
-    if not isinstance(endpoint, str) or not endpoint:
-        return False
-    from ..serving import models as serving
-
-    doc = state.store.get(serving.KIND, endpoint)
-    return doc is not None and doc.get("kind") == serving.KNOWLEDGE_ASSISTANT
-
-
-def _is_tools_call(body: Any) -> bool:
-    messages = body if isinstance(body, list) else [body]
-    return any(isinstance(m, dict) and m.get("method") == "tools/call" for m in messages)
+def _decide(state: EmulatorState, path: str, body: bytes, matching: Sequence[ToolRequests]) -> str | None:
+    parsed = _json(body) if any(r.body for r in matching) else None
+    for requests in matching:
+        try:
+            if requests.executes is None or requests.executes(state, path, parsed if requests.body else None):
+                return requests.kind
+        except Exception:  # noqa: BLE001 - a request we cannot read is not a tool call
+            continue
+    return None
 
 
 def classify(state: EmulatorState, method: str, path: str, body: bytes = b"") -> str | None:
     """The kind of tool a request executes, or None (sync: it may read the store)."""
     if method != "POST":
         return None
-    if _GENIE.match(path):
-        return "genie"
-    if path == _SQL:
-        return "uc_function" if _calls_uc_function(state, _json(body)) else None
-    if path.startswith(_MCP):
-        return "mcp" if _is_tools_call(_json(body)) else None
-    if path in _SERVING_BODY:
-        parsed = _json(body)
-        model = parsed.get("model") if isinstance(parsed, dict) else None
-        return "knowledge_assistant" if _is_knowledge_assistant(state, model) else None
-    match = _INVOCATIONS.match(path)
-    if match and _is_knowledge_assistant(state, match.group(1)):
-        return "knowledge_assistant"
-    return None
+    return _decide(state, path, body, [r for r in state.tool_requests if r.path(path)])
 
 
 # -- the middleware -----------------------------------------------------------------------------
@@ -191,7 +164,8 @@ async def _delayed(app: ASGIApp, state: EmulatorState, kind: str, delay_s: float
 
 
 class ToolLatency:
-    """ASGI middleware of the emulator's app: `app.add_middleware(ToolLatency, state=state)`."""
+    """ASGI middleware of the emulator's app: `app.add_middleware(ToolLatency, state=state)`; the
+    requests it delays are `state.tool_requests` (what the services declared)."""
 
     def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
         self.app = app
@@ -203,17 +177,18 @@ class ToolLatency:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
+        matching = [r for r in self.state.tool_requests if r.path(path)]
         kind: str | None = None
-        if _GENIE.match(path):
-            kind = "genie"
-        elif _needs_body(path) or _INVOCATIONS.match(path):
+        if matching and all(r.executes is None for r in matching):
+            kind = matching[0].kind
+        elif matching:
             from starlette.concurrency import run_in_threadpool
 
             body = b""
-            if _needs_body(path):
+            if any(r.body for r in matching):
                 body, messages = await _read_body(receive)
                 receive = _replay(messages, receive)
-            kind = await run_in_threadpool(classify, self.state, "POST", path, body)  # reads the store
+            kind = await run_in_threadpool(_decide, self.state, path, body, matching)  # reads the store
         if kind is None:
             await self.app(scope, receive, send)
             return
@@ -233,5 +208,5 @@ def wrap_app_proxy(state: EmulatorState, app: ASGIApp) -> ASGIApp:
     return proxied
 
 
-__all__ = ["Execution", "ToolLatency", "classify", "clear_executions", "executions", "tool_latency_s",
+__all__ = ["Execution", "ToolLatency", "ToolRequests", "classify", "clear_executions", "executions", "tool_latency_s",
            "wrap_app_proxy"]

@@ -8,10 +8,9 @@ file (App processes, the MCP server, background runs) go in `runtime`, and regis
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from typing import Any
 from .access import Acls, Grants
 from .identity import Identities
 from .store import Store
-from ..warehouse import Warehouse
 
 log = logging.getLogger("agent_lib.emulator")
 
@@ -27,8 +25,7 @@ ADMIN_USER = "admin@example.com"
 DEMO_USERS = ("alice@example.com", "bob@example.com")
 WORKSPACE_ID = "1234567890123456"
 
-# Services whose `demo.py` seeds part of the demo story, in dependency order.
-DEMO_SEEDERS = ("iam", "catalog", "sql", "serving", "genie", "knowledge", "mcp", "apps")
+Seeder = Callable[["EmulatorState"], None]
 
 
 @dataclass
@@ -43,27 +40,39 @@ class EmulatorConfig:
 
 
 class EmulatorState:
-    """The workspace behind the routes. `host` is set once the server has bound its port."""
+    """The workspace behind the routes. `host` is set once the server has bound its port.
 
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    What the services bring is handed in (`emulator.services.new_state` does): `seeders`, each
+    service's part of the demo story in order; `warehouse`, which builds the SQL database on first
+    use; `tool_requests`, the requests that execute a tool (`core.latency`). The core knows no
+    service by name."""
+
+    def __init__(self, config: EmulatorConfig | None = None, *, seeders: Sequence[Seeder] = (),
+                 warehouse: Callable[[EmulatorState], Any] | None = None,
+                 tool_requests: Sequence[Any] = ()) -> None:  # core.latency.ToolRequests
         self.config = config or EmulatorConfig()
+        self.seeders = tuple(seeders)
+        self.tool_requests = tuple(tool_requests)
+        self._make_warehouse = warehouse
         self.store = Store(self.config.state_path)
         self.identities = Identities(self.store)
         self.acls = Acls(self.store)
         self.grants = Grants(self.store)
         self.host = ""
-        self._warehouse: Warehouse | None = None
+        self._warehouse: Any = None
         self.runtime: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
         self._lock = threading.RLock()
 
     @property
-    def warehouse(self) -> Warehouse:
-        """The SQL database (demo data, UC tables); a file beside the state file when persistent."""
+    def warehouse(self) -> Any:
+        """The SQL database (demo data, UC tables): a `warehouse.Warehouse`, built on first use."""
         with self._lock:
             if self._warehouse is None:
-                path = self.config.state_path
-                self._warehouse = Warehouse(path.with_name("warehouse.db") if path else None)
+                if self._make_warehouse is None:
+                    raise RuntimeError("this EmulatorState has no SQL warehouse: build it with "
+                                       "agent_lib.emulator.services.new_state(config)")
+                self._warehouse = self._make_warehouse(self)
             return self._warehouse
 
     # -- identity shortcuts -------------------------------------------------------------------
@@ -89,10 +98,8 @@ class EmulatorState:
             for user in DEMO_USERS:
                 self.identities.add_user(user)
             if self.config.seed_demo and self.store.get("meta", "demo") is None:
-                for service in DEMO_SEEDERS:
-                    seed = _seeder(service)
-                    if seed is not None:
-                        seed(self)
+                for seed in self.seeders:
+                    seed(self)
                 self.store.put("meta", "demo", {"seeded": True})
 
     def reset(self) -> None:
@@ -120,12 +127,3 @@ class EmulatorState:
         if self._warehouse is not None:
             self._warehouse.close()
 
-
-def _seeder(service: str) -> Callable[[EmulatorState], None] | None:
-    try:
-        module = importlib.import_module(f"agent_lib.emulator.{service}.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"agent_lib.emulator.{service}"):
-            return None
-        raise
-    return getattr(module, "seed", None)

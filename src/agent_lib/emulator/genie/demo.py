@@ -1,6 +1,6 @@
 """The demo Genie space "Sales analytics" over `main.sales.*`, and the sales data it needs.
 
-`seed(state)` runs at first start (core.state.DEMO_SEEDERS): it makes sure the sales tables exist
+`seed(state)` runs at first start (emulator.services.SERVICES): it makes sure the sales tables exist
 (`warehouse.demo.ensure_sales`) and creates the space, owned by the workspace admin. Demo users
 get no permission on it: granting CAN_RUN is the package's grant step.
 """

@@ -29,19 +29,10 @@ OBJECT_TYPE = "genie"
 _ctx_lock = threading.Lock()
 
 
-def _exists(state: EmulatorState, space_id: str) -> bool:
+def exists(state: EmulatorState, space_id: str) -> bool:
+    """Whether a space exists (the permissions API's `genie` object type)."""
     return state.store.get(KIND, space_id) is not None
 
-
-def _register() -> None:
-    try:
-        from ..permissions.models import register_object_type
-    except ImportError:  # the permissions service is optional
-        return
-    register_object_type(OBJECT_TYPE, _exists)
-
-
-_register()
 
 
 def new_id(state: EmulatorState, kind: str) -> str:

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ApiError, invalid, not_found, permission_denied
 from ..core.identity import Principal, require_scope
+from ..models.base import ModelTurn
 from ..serving import models as serving
+from ..serving.usage import turn_usage
 from . import ranking
 
 if TYPE_CHECKING:
@@ -267,18 +269,26 @@ def annotations_for(answer: ranking.Answer) -> list[dict[str, Any]]:
     return out
 
 
-def _register_permissions() -> None:
-    """Let `/api/2.0/permissions/knowledge-assistants/{id}` serve our assistants."""
-    try:
-        from ..permissions.models import register_object_type
-    except ImportError:  # the permissions service is not built
-        return
-    register_object_type(OBJECT_TYPE, exists)
+def is_endpoint(state: EmulatorState, name: Any) -> bool:
+    """Whether `name` is a Knowledge Assistant's serving endpoint."""
+    if not isinstance(name, str) or not name:
+        return False
+    doc = state.store.get(serving.KIND, name)
+    return doc is not None and doc.get("kind") == serving.KNOWLEDGE_ASSISTANT
 
 
-_register_permissions()
+def endpoint_answer(state: EmulatorState, doc: dict[str, Any], messages: list[Message],
+                    tools: list[Any]) -> serving.Answer:
+    """How a Knowledge Assistant's serving endpoint answers: retrieval over its sources, cited."""
+    if tools:
+        raise invalid(f"tools are not supported by Knowledge Assistant endpoint '{doc['name']}'; "
+                      "send only the conversation")
+    result = answer_messages(state, doc["knowledge_assistant_id"], messages)
+    turn = ModelTurn(text=result.text)
+    return serving.Answer(turn, turn_usage(messages, tools, turn), annotations_for(result))
 
-__all__ = ["DOCS_DIR", "KIND", "OBJECT_TYPE", "POLICIES_VOLUME", "add_source", "all_assistants",
+
+__all__ = ["DOCS_DIR", "KIND", "endpoint_answer", "is_endpoint", "OBJECT_TYPE", "POLICIES_VOLUME", "add_source", "all_assistants",
            "annotations_for", "answer_messages", "answer_question", "create", "delete", "delete_source",
            "describe", "describe_source",
            "endpoint_name_for", "exists", "get", "get_source", "index_for", "ka_answer", "level", "require",

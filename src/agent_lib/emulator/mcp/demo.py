@@ -9,9 +9,7 @@ the admin, if the catalog's demo did not).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ..catalog import connections
 from ..core import demo_ids
 from ..core.errors import ApiError
 from ..core.state import EmulatorState
@@ -29,19 +27,15 @@ def connection_options(state: EmulatorState) -> dict[str, str]:
 
 def seed(state: EmulatorState) -> None:
     servers.forget_data(state, SERVER)
-    try:
-        conns: Any = importlib.import_module("agent_lib.emulator.catalog.connections")
-    except ModuleNotFoundError:
-        return  # no Unity Catalog: the proxy still maps the demo connection's name to the server
     options = connection_options(state)
     try:
-        existing = conns.get_connection(state, demo_ids.CONNECTION)
+        existing = connections.get_connection(state, demo_ids.CONNECTION)
     except ApiError as exc:
         if exc.status != 404:
             raise
         admin = state.identities.resolve(state.admin_token)
-        conns.create_connection(state, admin, {"name": demo_ids.CONNECTION, "connection_type": "HTTP",
+        connections.create_connection(state, admin, {"name": demo_ids.CONNECTION, "connection_type": "HTTP",
                                                "options": options, "comment": COMMENT})
         return
-    conns.update_connection(state, None, demo_ids.CONNECTION,
+    connections.update_connection(state, None, demo_ids.CONNECTION,
                             options={**existing.get("options", {}), **options})

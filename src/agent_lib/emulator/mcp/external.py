@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from ..catalog import connections
 from ..core.errors import ApiError, bad_request
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from . import servers
-from .backends import catalog_attr
 
 CONNECTION_SCOPES = ("catalog.connections",)
 
@@ -37,7 +37,7 @@ class Upstream:
 
 def get_connection(state: EmulatorState, name: str) -> dict[str, Any]:
     """The stored connection, secret options included (never served); 404 envelope when absent."""
-    return catalog_attr("get_connection")(state, name)
+    return connections.get_connection(state, name)
 
 
 def is_mcp_connection(conn: dict[str, Any]) -> bool:

@@ -13,7 +13,8 @@ from typing import Any
 
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from .backends import genie
+from ..genie import conversations
+from ..genie import models as space_models
 from .protocol import ToolFailure, text_result
 
 GENIE_SCOPES = ("genie", "dashboards.genie")
@@ -66,16 +67,13 @@ class GenieServer:
 
     @property
     def instructions(self) -> str | None:
-        space_models, _ = genie()
         doc = space_models.get(self.state, self.space_id)
         return doc.get("description") or None
 
     def check(self) -> None:
-        space_models, _ = genie()
         space_models.require(self.state, self.caller, self.space_id, "CAN_RUN")
 
     def list_tools(self) -> list[dict[str, Any]]:
-        space_models, _ = genie()
         doc = space_models.get(self.state, self.space_id)
         about = f"Genie space '{doc.get('title', self.space_id)}'"
         if doc.get("description"):
@@ -101,7 +99,6 @@ class GenieServer:
         ]
 
     def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        _, conversations = genie()
         sid = self.space_id
         if name == f"query_space_{sid}":
             query = arguments.get("query")

@@ -9,7 +9,6 @@ the routes, the tests and the hosted Supervisor loop use are re-exported here:
   `poll_response_<id>` tools (`GenieServer`).
 * `external.py`      `/api/2.0/mcp/external/{connection}`: where a UC connection's MCP server is
   (`external_target`, `Upstream`), and `connection_tools` / `call_connection_tool` in process.
-* `backends.py`      the catalog and Genie services, imported on first use (501 when not built).
 """
 
 from __future__ import annotations

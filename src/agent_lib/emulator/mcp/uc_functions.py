@@ -16,10 +16,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalog import functions as uc_functions
+from ..catalog import models as catalog
 from ..catalog.sqltext import unquote_literal
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from .backends import catalog_attr
 from .protocol import ToolFailure, text_result
 
 FUNCTION_SCOPES = ("mcp.functions", "unity-catalog", "sql")
@@ -131,17 +132,17 @@ class FunctionsServer:
     def check(self) -> None:
         """Refuse the whole server (HTTP 403/404) as UC's ListFunctions / GetFunction would."""
         if self.function_name:
-            catalog_attr("get_function")(self.state, self.caller,
+            catalog.get_function(self.state, self.caller,
                                           f"{self.schema_full_name}.{self.function_name}")
         else:
-            catalog_attr("list_functions")(self.state, self.caller, self.catalog_name, self.schema_name)
+            catalog.list_functions(self.state, self.caller, self.catalog_name, self.schema_name)
 
     def _functions(self) -> list[dict[str, Any]]:
         """The functions the caller may execute (UC filters them)."""
         if self.function_name:
             full = f"{self.schema_full_name}.{self.function_name}"
-            return [catalog_attr("get_function")(self.state, self.caller, full)]
-        return list(catalog_attr("list_functions")(self.state, self.caller, self.catalog_name,
+            return [catalog.get_function(self.state, self.caller, full)]
+        return list(catalog.list_functions(self.state, self.caller, self.catalog_name,
                                                     self.schema_name))
 
     def list_tools(self) -> list[dict[str, Any]]:
@@ -155,5 +156,5 @@ class FunctionsServer:
         if not served:
             served_name = tool_name(f"{self.schema_full_name}.{self.function_name or '<function>'}")
             raise ToolFailure(f"Unknown tool: {name}. This server's tools are named {served_name}.")
-        result = catalog_attr("execute_function")(self.state, self.caller, full, arguments)
+        result = uc_functions.execute_function(self.state, self.caller, full, arguments)
         return text_result(result_text(result))

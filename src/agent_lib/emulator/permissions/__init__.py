@@ -1,5 +1,5 @@
 """Workspace object permissions: the generic `/api/2.0/permissions/{type}/{id}` API.
 
-Services make their objects' permissions reachable with
-`agent_lib.emulator.permissions.models.register_object_type(type, exists)`.
+Services make their objects' permissions reachable by declaring their object types in
+`agent_lib.emulator.services.SERVICES`; the server registers them (`models.register_object_type`).
 """

@@ -1,12 +1,11 @@
 """Workspace object permissions (`/api/2.0/permissions/{type}/{id}`) over `state.acls`.
 
-The permissions service cannot know every service's objects, so services register the object
-types they own at import of their `models.py`:
+The permissions service cannot know every service's objects, so each service declares the object
+types it owns in `emulator.services.SERVICES` (`object_types`), and the server registers them:
 
-    from agent_lib.emulator.permissions.models import register_object_type
     register_object_type("apps", lambda state, name: state.store.get("app", name) is not None)
 
-An unregistered type (its service is not built) or a missing object answers 404
+An unregistered type or a missing object answers 404
 RESOURCE_DOES_NOT_EXIST. The ids are what Databricks uses in these paths: an App's name, a serving
 endpoint's **id** (not its name), a Genie space id, an experiment id, a job id, a Knowledge
 Assistant id.

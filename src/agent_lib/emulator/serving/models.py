@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import invalid, not_found, permission_denied
+from ..core.errors import not_found, permission_denied
 from ..core.identity import Principal, require_scope
 from ..models import registry
 from ..models.base import Message, ModelTurn, ToolSpec
@@ -202,37 +203,32 @@ class Answer:
     annotations: list[dict[str, Any]] = field(default_factory=list)  # Responses url_citation annotations
 
 
+Answerer = Callable[["EmulatorState", dict[str, Any], list[Message], list[ToolSpec]], Answer]
+"""How endpoints of one kind answer (`doc` is the endpoint): Knowledge Assistants' own retrieval."""
+
+_ANSWERERS: dict[str, Answerer] = {}
+
+
+def register_endpoint_kind(kind: str, answerer: Answerer) -> None:
+    """Let endpoints of `kind` be answered by `answerer` (the service owning the kind declares it in
+    `emulator.services`); endpoints of other kinds are answered by their model."""
+    _ANSWERERS[kind] = answerer
+
+
 def answer(state: EmulatorState, caller: Principal, name: str, messages: list[Message],
            tools: list[ToolSpec]) -> Answer:
     """Check access, then answer one request on the named endpoint (any wire format)."""
     doc = get_endpoint(state, name)
     require_query(state, caller, doc)
-    if doc["kind"] == KNOWLEDGE_ASSISTANT:
-        if tools:
-            raise invalid(f"tools are not supported by Knowledge Assistant endpoint '{name}'; "
-                          "send only the conversation")
-        from ..knowledge import models as knowledge
-
-        result = knowledge.answer_messages(state, doc["knowledge_assistant_id"], messages)
-        turn = ModelTurn(text=result.text)
-        return Answer(turn, turn_usage(messages, tools, turn), knowledge.annotations_for(result))
+    answerer = _ANSWERERS.get(doc["kind"])
+    if answerer is not None:
+        return answerer(state, doc, messages, tools)
     turn = registry.respond(state, name, messages, tools)
     return Answer(turn, turn_usage(messages, tools, turn))
 
 
-def _register_permissions() -> None:
-    """Let `/api/2.0/permissions/serving-endpoints/{id}` serve our endpoints (by id)."""
-    try:
-        from ..permissions.models import register_object_type
-    except ImportError:  # the permissions service is not built
-        return
-    register_object_type(OBJECT_TYPE, exists_id)
-
-
-_register_permissions()
-
 __all__ = ["FOUNDATION", "KIND", "KNOWLEDGE_ASSISTANT", "OBJECT_TYPE", "SCOPES", "TASKS", "Answer",
            "all_endpoints", "answer", "create_endpoint", "delete_endpoint", "describe", "endpoint_id",
-           "exists_id", "find_by_id",
+           "exists_id", "find_by_id", "register_endpoint_kind", "Answerer",
            "foundation_entity", "get_endpoint", "level", "require_query", "require_view", "served_name",
            "summary"]

@@ -23,6 +23,7 @@ from ..core.errors import ApiError
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from ..warehouse import Access, StatementStopped, WarehouseError
+from ..warehouse.demo import ensure_functions
 from .errors import StatementFailed, databricks_error
 
 _TYPE_NAME = {"BIGINT": "LONG", "SMALLINT": "SHORT", "TINYINT": "BYTE", "INTEGER": "INT",
@@ -142,10 +143,6 @@ def _check_tables(state: EmulatorState, masked: str, sql: str, catalog: str) -> 
 
 def _databricks_functions(state: EmulatorState) -> None:
     """Databricks SQL functions SQLite lacks (year, datediff, ...), registered by the warehouse demo."""
-    try:
-        from ..warehouse.demo import ensure_functions
-    except ImportError:  # pragma: no cover - part of the package
-        return
     ensure_functions(state.warehouse)
 
 

@@ -41,14 +41,7 @@ def get_warehouse(state: EmulatorState, caller: Principal, warehouse_id: str) ->
     return warehouse_info(state)
 
 
-def _register_permissions() -> None:
-    """Let `/api/2.0/permissions/warehouses/{id}` (`w.warehouses.*_permissions`) serve the warehouse,
+def exists(state: EmulatorState, warehouse_id: str) -> bool:
+    """The permissions API's `warehouses` object type (`w.warehouses.*_permissions`): the one warehouse,
     so its CAN_USE can be granted like any other object's (statement execution checks it)."""
-    try:
-        from ..permissions.models import register_object_type
-    except ImportError:  # the permissions service is not built
-        return
-    register_object_type("warehouses", lambda state, warehouse_id: warehouse_id == WAREHOUSE_ID)
-
-
-_register_permissions()
+    return warehouse_id == WAREHOUSE_ID

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..core.deps import Caller, State
-from ..core.state import EmulatorState
 from ..core.errors import invalid
 from ..core.identity import require_scope
+from ..core.state import EmulatorState
 from . import models
 from .validation import validate
 

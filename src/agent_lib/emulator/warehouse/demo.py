@@ -1,6 +1,6 @@
 """The demo sales tables in the warehouse: `ensure_sales(state)` creates them once.
 
-The warehouse is not a demo seeder of its own (`core.state.DEMO_SEEDERS`); whoever needs the
+The warehouse is not a demo seeder of its own (`emulator.services.SERVICES`); whoever needs the
 tables first calls `ensure_sales` (the catalog demo to register them in Unity Catalog, the Genie
 demo for its space). It is idempotent, including in a persistent warehouse file reopened after a
 restart, and it compares each table's content with a checksum of the generated rows: a table an
