@@ -20,6 +20,38 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+@pytest.fixture(autouse=True)
+def _mlflow_state_restored():
+    """MLflow's tracking URI and active experiment are process-global: a test that points them
+    somewhere (use_experiment, set_tracking_uri) must not decide where the next test's traces go."""
+    import sys
+
+    def _globals():
+        from mlflow.tracking import fluent
+        from mlflow.tracking._tracking_service import utils
+
+        return utils, fluent
+
+    names = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
+    env = {k: os.environ.get(k) for k in names}
+    imported = "mlflow" in sys.modules  # never import it just to reset it
+    uri, experiment = ((_globals()[0]._tracking_uri, _globals()[1]._active_experiment_id)
+                       if imported else (None, None))
+    yield
+    if "mlflow" in sys.modules:
+        import mlflow
+
+        utils, fluent = _globals()
+        if utils._tracking_uri != uri:
+            mlflow.set_tracking_uri(uri)  # also resets the tracer provider bound to the old URI
+        fluent._active_experiment_id = experiment
+    for key, value in env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[object]:
     """The session's emulated workspace (in memory, demo seeded): `.host`, `.token`, `.token_for()`."""
@@ -43,9 +75,11 @@ def admin(emulator):
     return emulator.client()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def alice(emulator):
-    """A real `WorkspaceClient` acting as alice@example.com, an ordinary user with no grants."""
+    """A real `WorkspaceClient` acting as alice@example.com, an ordinary user with no grants.
+
+    Per test, not per session: a reset (`fresh_emulator`) forgets every token but the admin's."""
     return emulator.client(emulator.token_for("alice@example.com"))
 
 
