@@ -9,7 +9,7 @@ import pytest
 from databricks.sdk.errors import BadRequest, NotFound, PermissionDenied, ResourceAlreadyExists
 from databricks.sdk.service.catalog import ConnectionType
 
-from agent_lib.emulator.catalog.models import get_connection
+from agent_lib.emulator.catalog.connections import get_connection
 from agent_lib.emulator.core import demo_ids
 
 

@@ -22,7 +22,7 @@ from databricks.sdk.service.catalog import (
 )
 
 from agent_lib.emulator.catalog import functions as fx
-from agent_lib.emulator.catalog.models import FunctionResult, execute_function
+from agent_lib.emulator.catalog.functions import FunctionResult, execute_function
 from agent_lib.emulator.core.errors import ApiError
 
 TYPES = {"STRING": ColumnTypeName.STRING, "DOUBLE": ColumnTypeName.DOUBLE, "LONG": ColumnTypeName.LONG,

@@ -12,7 +12,7 @@ from databricks.sdk.errors import BadRequest, NotFound, PermissionDenied
 from databricks.sdk.service.catalog import CreateFunction, PermissionsChange, Privilege
 from databricks.sdk.service.sql import StatementState
 
-from agent_lib.emulator.catalog.models import execute_function
+from agent_lib.emulator.catalog.functions import execute_function
 from agent_lib.emulator.core.demo_ids import WAREHOUSE_ID
 from agent_lib.emulator.core.errors import ApiError
 

@@ -20,7 +20,7 @@ from .apps import demo as apps_demo
 from .apps import models as apps_models
 from .apps import routes as apps_routes
 from .catalog import demo as catalog_demo
-from .catalog import function_calls
+from .catalog import functions as uc_functions
 from .catalog import routes as catalog_routes
 from .core.latency import ToolRequests
 from .core.state import EmulatorConfig, EmulatorState
@@ -94,7 +94,7 @@ SERVICES: tuple[Service, ...] = (
     Service("sql", sql_routes.router, seed=sql_demo.seed,
             object_types={"warehouses": warehouses.exists},
             tool_requests=(ToolRequests("uc_function", lambda path: path == _STATEMENTS, body=True,
-                                        executes=function_calls.statement_calls_function),)),
+                                        executes=uc_functions.statement_calls_function),)),
     Service("permissions", permissions_routes.router),
     Service("serving", serving_routes.router, seed=serving_demo.seed,
             object_types={serving_models.OBJECT_TYPE: serving_models.exists_id}),

@@ -16,7 +16,19 @@ from typing import Any
 from ..core.errors import ApiError, invalid, not_found
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from .records import APPS, DEPLOYMENTS, SNAPSHOTS, app_status, load, now, public, require
+from . import runner
+from .records import (
+    APPS,
+    DEPLOYMENTS,
+    SNAPSHOTS,
+    app_status,
+    finish_deployment,
+    load,
+    load_deployment,
+    now,
+    public,
+    require,
+)
 from .validation import DEPLOYMENT_FIELDS, check_fields
 
 
@@ -80,8 +92,6 @@ def create_deployment(state: EmulatorState, caller: Principal, name: str, body: 
             dep[key] = body[key]
     if not run:
         dep["status"] = {"state": "SUCCEEDED", "message": "App started successfully."}
-    from . import runner
-
     if run:  # in flight from now on, so no reader mistakes it for one a restart interrupted
         runner.expect(state, dep_id)
     try:
@@ -118,58 +128,23 @@ def _record_deployment(state: EmulatorState, name: str, dep: dict[str, Any], tre
         state.store.put(APPS, name, doc)
 
 
-def finish_deployment(state: EmulatorState, name: str, dep_id: str, *, ok: bool, message: str,
-                      previous_alive: bool = False) -> bool:
-    """Record a deployment's outcome on it and on its App; False if the App is gone meanwhile."""
-    with state.store.transaction():
-        doc = state.store.get(APPS, name)
-        dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
-        if doc is None or dep is None:
-            return False
-        dep["status"] = {"state": "SUCCEEDED" if ok else "FAILED", "message": message}
-        dep["update_time"] = now()
-        state.store.put(DEPLOYMENTS, f"{name}/{dep_id}", dep)
-        doc.pop("pending_deployment", None)
-        if ok:
-            doc["active_deployment"] = dep
-            doc["app_status"] = app_status("RUNNING", "App has status: App is running")
-        elif not previous_alive:
-            doc["app_status"] = app_status("CRASHED" if doc.get("active_deployment") else "UNAVAILABLE",
-                                           f"App deployment {dep_id} failed. See the deployment's status "
-                                           "message for the last lines of the App's log.")
-        doc["update_time"] = now()
-        state.store.put(APPS, name, doc)
-        return True
-
-
-def load_deployment(state: EmulatorState, name: str, dep_id: str) -> dict[str, Any]:
-    dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
-    if dep is None:
-        raise not_found(f"App deployment with id {dep_id} does not exist for app {name}.")
-    return dep
-
-
 def get_deployment(state: EmulatorState, caller: Principal, name: str, dep_id: str,
                    wait_seconds: float = 0.0) -> dict[str, Any]:
     """A deployment; while IN_PROGRESS, wait up to `wait_seconds` for it to finish (long poll)."""
     require(state, caller, name, "CAN_USE")
     dep = load_deployment(state, name, dep_id)
     if dep["status"]["state"] == "IN_PROGRESS":
-        from .runner import wait_deployment
-
         if _reap_interrupted(state, name, dep_id):
             return load_deployment(state, name, dep_id)
         if wait_seconds > 0:
-            wait_deployment(state, dep_id, wait_seconds)
+            runner.wait_deployment(state, dep_id, wait_seconds)
             dep = load_deployment(state, name, dep_id)
     return dep
 
 
 def _reap_interrupted(state: EmulatorState, name: str, dep_id: str) -> bool:
     """An IN_PROGRESS deployment nobody is running (the emulator restarted meanwhile) has failed."""
-    from .runner import in_flight
-
-    if in_flight(state, dep_id):
+    if runner.in_flight(state, dep_id):
         return False
     dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
     if dep is None or dep["status"]["state"] != "IN_PROGRESS":
@@ -182,12 +157,6 @@ def _reap_interrupted(state: EmulatorState, name: str, dep_id: str) -> bool:
 def list_deployments(state: EmulatorState, caller: Principal, name: str) -> list[dict[str, Any]]:
     require(state, caller, name, "CAN_USE")
     return list(reversed(state.store.list(DEPLOYMENTS, f"{name}/")))
-
-
-def snapshot(state: EmulatorState, name: str, dep_id: str) -> dict[str, bytes]:
-    """The deployment's source files as they were when it was created."""
-    raw = state.store.get(SNAPSHOTS, f"{name}/{dep_id}") or {"files": {}}
-    return {k: base64.b64decode(v) for k, v in raw["files"].items()}
 
 
 def drop_all(state: EmulatorState, name: str) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 from ..core.state import EmulatorState
 from .command import app_credentials, argv, child_env, default_command, read_app_yaml, resolve_env
-from .deployments import snapshot
 from .process import AppProcess, AppsRuntime, LaunchError, runtime, tail
+from .records import snapshot
 
 START_TIMEOUT_SECONDS = 60.0
 

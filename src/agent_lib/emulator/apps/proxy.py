@@ -31,7 +31,8 @@ from urllib.parse import quote
 from ..core import latency
 from ..core.net import listen_loopback
 from ..core.state import WORKSPACE_ID, EmulatorState
-from . import models, runner
+from . import runner
+from .records import APPS
 
 log = logging.getLogger("agent_lib.emulator.apps")
 
@@ -97,7 +98,7 @@ def _bind(port_hint: int | None) -> socket.socket:
 def ensure_listener(state: EmulatorState, name: str) -> str:
     """The App's URL, its listener started if needed (on the port it had before, when free)."""
     rt = runner.runtime(state)
-    doc = state.store.get(models.APPS, name)
+    doc = state.store.get(APPS, name)
     hint = doc.get("_proxy_port") if doc else None
     with rt.lock:
         listener = rt.listeners.get(name)
@@ -107,10 +108,10 @@ def ensure_listener(state: EmulatorState, name: str) -> str:
         rt.listeners[name] = listener
     if doc is not None and hint != listener.port:
         with state.store.transaction():
-            fresh = state.store.get(models.APPS, name)
+            fresh = state.store.get(APPS, name)
             if fresh is not None:
                 fresh["_proxy_port"] = listener.port
-                state.store.put(models.APPS, name, fresh)
+                state.store.put(APPS, name, fresh)
     return listener.url
 
 
@@ -188,7 +189,7 @@ async def _handle(state: EmulatorState, name: str, listener: Listener, request: 
         # Databricks Apps do not accept PATs: the browser-style answer is a redirect to log in.
         nxt = quote(str(request.url), safe="")
         return RedirectResponse(f"{state.host}/login?next={nxt}", status_code=302)
-    app = state.store.get(models.APPS, name)
+    app = state.store.get(APPS, name)
     if app is None:
         return _error(404, "RESOURCE_DOES_NOT_EXIST", f"App with name {name} does not exist or is deleted.")
     if not state.acls.allows(principal, "apps", name, "CAN_USE"):

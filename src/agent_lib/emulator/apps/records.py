@@ -15,6 +15,7 @@ Kinds in the store:
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timezone
 from typing import Any
 
@@ -80,3 +81,42 @@ def set_app_status(state: EmulatorState, name: str, state_: str, message: str) -
         if doc is not None:
             doc["app_status"] = app_status(state_, message)
             state.store.put(APPS, name, doc)
+
+
+# -- deployments ---------------------------------------------------------------------------------
+
+def load_deployment(state: EmulatorState, name: str, dep_id: str) -> dict[str, Any]:
+    dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
+    if dep is None:
+        raise not_found(f"App deployment with id {dep_id} does not exist for app {name}.")
+    return dep
+
+
+def finish_deployment(state: EmulatorState, name: str, dep_id: str, *, ok: bool, message: str,
+                      previous_alive: bool = False) -> bool:
+    """Record a deployment's outcome on it and on its App; False if the App is gone meanwhile."""
+    with state.store.transaction():
+        doc = state.store.get(APPS, name)
+        dep = state.store.get(DEPLOYMENTS, f"{name}/{dep_id}")
+        if doc is None or dep is None:
+            return False
+        dep["status"] = {"state": "SUCCEEDED" if ok else "FAILED", "message": message}
+        dep["update_time"] = now()
+        state.store.put(DEPLOYMENTS, f"{name}/{dep_id}", dep)
+        doc.pop("pending_deployment", None)
+        if ok:
+            doc["active_deployment"] = dep
+            doc["app_status"] = app_status("RUNNING", "App has status: App is running")
+        elif not previous_alive:
+            doc["app_status"] = app_status("CRASHED" if doc.get("active_deployment") else "UNAVAILABLE",
+                                           f"App deployment {dep_id} failed. See the deployment's status "
+                                           "message for the last lines of the App's log.")
+        doc["update_time"] = now()
+        state.store.put(APPS, name, doc)
+        return True
+
+
+def snapshot(state: EmulatorState, name: str, dep_id: str) -> dict[str, bytes]:
+    """The deployment's source files as they were when it was created."""
+    raw = state.store.get(SNAPSHOTS, f"{name}/{dep_id}") or {"files": {}}
+    return {k: base64.b64decode(v) for k, v in raw["files"].items()}

@@ -1,7 +1,7 @@
 """Running deployments: launch in the background, relaunch on demand, stop, and report what runs.
 
 A deployment's process starts on a background thread so `POST .../deployments` answers at once;
-its outcome is recorded on the deployment and the App (`deployments.finish_deployment`), and any
+its outcome is recorded on the deployment and the App (`records.finish_deployment`), and any
 `GET` long-polling it is woken. A new deployment replaces the App's process only once it answers,
 so a failed deployment leaves the previous one serving. `stop`, App deletion, `reset` and emulator
 shutdown terminate the process group. After a restart, an App whose state says RUNNING is
@@ -19,7 +19,6 @@ import threading
 from typing import Any
 
 from ..core.state import EmulatorState
-from .deployments import finish_deployment, load_deployment
 from .launch import launch
 from .process import (  # noqa: F401  (LaunchError, Unavailable, runtime: the proxy and tests use runner.*)
     AppProcess,
@@ -30,7 +29,7 @@ from .process import (  # noqa: F401  (LaunchError, Unavailable, runtime: the pr
     runtime,
     tail,
 )
-from .records import APPS, load, set_app_status
+from .records import APPS, finish_deployment, load, load_deployment, set_app_status
 
 log = logging.getLogger("agent_lib.emulator.apps")
 

@@ -238,14 +238,3 @@ def delete_function(state: EmulatorState, caller: Principal, full_name: str) -> 
         state.store.delete(FUNCTION, doc["full_name"])
         state.grants.drop("function", doc["full_name"])
 
-
-def __getattr__(name: str) -> Any:  # re-exports, imported lazily to keep this module light
-    if name in ("execute_function", "FunctionResult", "FunctionExecutionError"):
-        from . import functions
-
-        return getattr(functions, name)
-    if name in ("get_connection", "update_connection"):
-        from . import connections
-
-        return getattr(connections, name)
-    raise AttributeError(name)

@@ -51,7 +51,7 @@ class PassthroughModel:
     def respond(self, messages: list[Message], tools: list[ToolSpec]) -> ModelTurn:
         import httpx
 
-        from ..serving.chat_wire import messages_to_wire, tools_to_wire, turn_from_wire
+        from .chat_wire import messages_to_wire, tools_to_wire, turn_from_wire
 
         body: dict[str, Any] = {"model": self.model, "messages": messages_to_wire(messages),
                                 **self.extra_body}

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..core.errors import invalid
 from ..models.base import Message, ModelTurn, ToolCall, ToolSpec
-from .chat_wire import content_text, decode_arguments, text_pieces
+from ..models.chat_wire import content_text, decode_arguments, text_pieces
 
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 _SKIPPED_INPUT_TYPES = {"reasoning", "item_reference", "compaction"}

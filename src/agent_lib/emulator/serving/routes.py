@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.deps import Caller, State
 from ..core.errors import invalid, not_found, permission_denied
-from ..models import registry
-from . import chat_wire, models, responses_wire
+from ..models import chat_wire, registry
+from . import models, responses_wire
 
 router = APIRouter()
 

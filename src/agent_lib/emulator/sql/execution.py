@@ -17,8 +17,8 @@ import threading
 from typing import Any
 
 from ..catalog import sqltext
-from ..catalog.function_calls import expand_calls, resolve_call, run_sql
 from ..catalog.function_python import python_session
+from ..catalog.functions import expand_calls, resolve_call, run_sql
 from ..core.errors import ApiError
 from ..core.identity import Principal
 from ..core.state import EmulatorState

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..core.errors import invalid
-from ..models.base import Message, ModelTurn, ToolCall, ToolSpec
+from .base import Message, ModelTurn, ToolCall, ToolSpec
 
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
 
