@@ -5,7 +5,7 @@ FROM/JOIN exist, EXECUTE on every UC function the statement calls. What the stat
 do to the database (read the catalog's tables; write one only as an admin or with MODIFY on it;
 no ATTACH, PRAGMA, VACUUM, DDL or file functions) is decided by SQLite itself, through the
 warehouse's sandbox (`warehouse/sandbox.py`), for this caller. Calls of UC functions (`SELECT
-cat.sch.fn(...)`, `SELECT * FROM cat.sch.fn(...)`) run through `catalog.function_calls`, and
+cat.sch.fn(...)`, `SELECT * FROM cat.sch.fn(...)`) run through `catalog.functions`, and
 result columns get the types Databricks would report (declared table column types, the function's
 result type, the call as written as the column name).
 """

@@ -7,7 +7,7 @@ a FAILED statement with `status.error`, never an HTTP error), `manifest.schema.c
 Finished statements are kept (the last `KEEP_STATEMENTS`) for GET and chunk fetches by their owner.
 
 Beside it: `request.py` (the request body), `execution.py` (running one statement, UC function
-calls through `catalog.function_calls` with EXECUTE enforced), `errors.py` (Databricks' error
+calls through `catalog.functions` with EXECUTE enforced), `errors.py` (Databricks' error
 classes), `warehouses.py` (the one warehouse; its functions are re-exported here).
 """
 
