@@ -99,6 +99,7 @@ def test_approve_runs_the_ticketing_tool(panel_for):
     approve.click()
     panel.wait()
     assert approve.disabled and deny.disabled and approve.description == "Approved"
+    assert turn.calls.titles == ("→ search_tickets · approved, see the next turn",)
     follow = panel.turn_widgets[-1]
     assert follow is not turn and "approved search_tickets on ticketing" in follow.question.value
     assert follow.calls.titles[0].startswith("✓ search_tickets")
@@ -181,3 +182,17 @@ def test_empty_questions_and_bad_settings_are_refused_with_a_reason(panel_for):
         panel.session.configure(tools=["genie_space nope"])
     with pytest.raises(AgentLibError, match="engine 'local' is unknown"):
         panel.session.configure(engine="local")
+
+
+def test_approval_on_the_hosted_engine_goes_through_the_supervisor_api(panel_for):
+    panel = panel_for()
+    panel.engine.value = "hosted"
+    turn = ask(panel, "Which support tickets mention refunds?")
+    (request,) = turn.view.approvals
+    assert turn.view.result.engine == "hosted" and request.name == "search_tickets"
+    turn.approval_buttons[request.id][0].click()
+    panel.wait()
+    follow = panel.turn_widgets[-1]
+    assert follow.view.result.engine == "hosted" and "TCK-1008" in follow.answer.value
+    (call,) = follow.view.tool_calls
+    assert call.name == "search_tickets" and call.status == "done" and call.duration_s is not None

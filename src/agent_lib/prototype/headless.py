@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from .turn import CallView, TurnView
+from .turn import APPROVAL_STATES, CallView, TurnView
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +62,7 @@ def run_questions(session: ChatSession, questions: Sequence[str], *, approvals: 
 def _row(question: str, views: list[TurnView]) -> dict[str, str]:
     calls: dict[str, CallView] = {}
     for view in views:
-        calls.update((cid, c) for cid, c in view.calls.items() if c.status != "awaiting approval")
+        calls.update((cid, c) for cid, c in view.calls.items() if c.status not in APPROVAL_STATES)
     last = views[-1]
     waiting = [f"still waiting: {r.name} on {r.server_label}" for r in last.approvals]
     return {

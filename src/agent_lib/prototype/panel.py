@@ -118,12 +118,16 @@ class TurnWidget:
         self.approvals.children = tuple(rows)
 
     def decided(self, request_id: str, approve: bool) -> None:
-        """Disable the request's buttons and say what was chosen."""
+        """Disable the request's buttons and say what was chosen, on the button and the call."""
         for button in self.approval_buttons.get(request_id, ()):
             button.disabled = True
         chosen = self.approval_buttons.get(request_id, (None, None))[0 if approve else 1]
         if chosen is not None:
             chosen.description = "Approved" if approve else "Denied"
+        call = self.view.calls.get(request_id)
+        if call is not None:
+            call.status = "approved" if approve else "denied"
+            self._draw_calls()
 
 
 class ChatPanel:
@@ -137,9 +141,11 @@ class ChatPanel:
         self.turn_widgets: list[TurnWidget] = []
         session.reset()
 
-        self.model = w.Dropdown(options=session.models, value=session.model, description="Model")
+        label = {"description_width": "initial"}
+        self.model = w.Dropdown(options=session.models, value=session.model, description="Model",
+                                style=label)
         self.engine = w.ToggleButtons(options=["client", "hosted"], value=session.engine,
-                                      description="Engine",
+                                      description="Engine", style={**label, "button_width": "80px"},
                                       tooltips=["the agent loop runs here", "the Supervisor API runs the loop"])
         self.tools = [w.Checkbox(value=label in session.tools, description=label, indent=False,
                                  layout=w.Layout(width="auto")) for label in session.tool_labels]
@@ -159,7 +165,6 @@ class ChatPanel:
             box.observe(lambda change: self._configure(
                 tools=[b.description for b in self.tools if b.value]), names="value")
         self.send.on_click(lambda _: self.submit())
-        self.text.on_submit(lambda _: self.submit())
         self.reset.on_click(lambda _: self.new_conversation())
 
         tools = w.VBox([w.HTML("<b>Tools</b>"), *self.tools])
@@ -175,7 +180,7 @@ class ChatPanel:
         return self._thread is not None and self._thread.is_alive()
 
     def submit(self) -> None:
-        """Send the text box's question (the Send button and Enter do this)."""
+        """Send the text box's question (what the Send button does)."""
         question = self.text.value
         if self.busy:
             return self._say("A turn is still running; wait for its answer.")

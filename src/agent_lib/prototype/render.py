@@ -11,7 +11,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from .turn import CallView
+from .turn import APPROVAL_STATES, CallView
 
 STYLE = """<style>
 .agent-panel { font-family: system-ui, sans-serif; max-width: 980px; }
@@ -28,7 +28,7 @@ STYLE = """<style>
 .agent-status { color: #555; font-style: italic; }
 </style>"""
 
-_MARKS = {"running": "…", "done": "✓", "failed": "✗", "awaiting approval": "?"}
+_MARKS = {"running": "…", "done": "✓", "failed": "✗", "awaiting approval": "?", "approved": "→", "denied": "✗"}
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +49,10 @@ def question(text: str) -> str:
 
 def call_title(call: CallView) -> str:
     """The accordion title of a call: mark, name, duration or state."""
-    if call.status == "running" or call.status == "awaiting approval":
+    if call.status in ("running", "awaiting approval"):
         state = call.status
+    elif call.status in APPROVAL_STATES:
+        state = f"{call.status}, see the next turn"
     else:
         state = f"{call.duration_s:.2f} s" if call.duration_s is not None else call.status
         if call.status == "failed":

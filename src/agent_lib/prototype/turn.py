@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
     from ..supervisor import AgentResult
 
-CallStatus = Literal["running", "done", "failed", "awaiting approval"]
+CallStatus = Literal["running", "done", "failed", "awaiting approval", "approved", "denied"]
+APPROVAL_STATES = ("awaiting approval", "approved", "denied")
+"""States of an approval request's entry (the call itself runs, or is declined, in the next turn)."""
 Change = Literal["start", "answer", "calls", "approvals", "error", "done"]
 
 
@@ -152,4 +154,4 @@ class TurnRecorder:
         self._on_change("done")
 
 
-__all__ = ["CallStatus", "CallView", "Change", "TurnRecorder", "TurnView"]
+__all__ = ["APPROVAL_STATES", "CallStatus", "CallView", "Change", "TurnRecorder", "TurnView"]
