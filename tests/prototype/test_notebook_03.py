@@ -94,8 +94,11 @@ def test_the_demo_page_in_a_real_browser(browser, tmp_path):
         assert "Carrier: FedEx" in page.inner_text(".agent-answer")
         assert "✓ main__sales__get_order_status" in page.inner_text(".agent-calls")
         assert "MLflow trace tr-" in page.inner_text(".agent-trace")
-        page.screenshot(path=str(tmp_path / "demo_page.png"), full_page=True)
-        assert (tmp_path / "demo_page.png").stat().st_size > 10_000
+        page.click(".agent-calls >> text=main__sales__get_order_status")  # expand the call
+        page.wait_for_selector(".agent-call:has-text('SO-10042')", state="visible")
+        assert "delivered" in page.inner_text(".agent-call")  # its output
+        page.locator(".agent-panel").screenshot(path=str(tmp_path / "demo_panel.png"))
+        assert (tmp_path / "demo_panel.png").stat().st_size > 10_000
     finally:
         demo.send_signal(signal.SIGINT)  # Ctrl-C stops Voilà, its kernels and the emulated workspace
         code = demo.wait(timeout=60)

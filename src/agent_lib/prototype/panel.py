@@ -155,7 +155,7 @@ class ChatPanel:
         self.text.add_class("agent-input")
         self.send = w.Button(description="Send", button_style="primary", icon="paper-plane")
         self.send.add_class("agent-send")
-        self.reset = w.Button(description="Reset conversation", icon="refresh")
+        self.reset = w.Button(description="Reset conversation", icon="refresh", layout=w.Layout(width="auto"))
         self.reset.add_class("agent-reset")
         self.status = _html("", "agent-status")
 

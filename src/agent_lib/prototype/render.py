@@ -23,7 +23,7 @@ STYLE = """<style>
                padding: 6px 10px; margin: 4px 0; white-space: pre-wrap; }
 .agent-approval { background: #fff8e1; border-left: 4px solid #f0a800; padding: 4px 8px; }
 .agent-call pre { white-space: pre-wrap; word-break: break-word; max-height: 320px; overflow: auto;
-                  background: #f6f8fa; padding: 6px; margin: 2px 0 8px; }
+                  background: #f6f8fa; padding: 6px; margin: 2px 0 8px; line-height: 1.35; }
 .agent-trace { color: #666; font-size: 85%; padding: 0 10px 6px; }
 .agent-status { color: #555; font-style: italic; }
 </style>"""
