@@ -25,3 +25,9 @@ def test_import_contracts_are_kept() -> None:
     done = _run("lint-imports", "--config", ".importlinter", "--no-cache", "--no-logo")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout, done.stdout
+
+
+def test_ruff_finds_nothing() -> None:
+    """pyflakes, import order and bugbear (the rule set in pyproject's `[tool.ruff.lint]`)."""
+    done = _run("ruff", "check", "--no-cache", "src", "tests", "bench")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -18,8 +18,15 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import (BaseModel, ConfigDict, PrivateAttr, SecretBytes, SecretStr, ValidationError,
-                      field_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    SecretBytes,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from agent_lib.errors import ParamsError
 

@@ -24,7 +24,7 @@ SALES_Q = "Which region had the highest total revenue?"
 
 @pytest.fixture(scope="module")
 def user_app(emulator, admin, tmp_path_factory):
-    from databricks.sdk.service.apps import AppAccessControlRequest, AppPermissionLevel
+    from databricks.sdk.service.apps import AppPermissionLevel
     from databricks.sdk.service.catalog import PermissionsChange, Privilege, SecurableType
     from databricks.sdk.service.iam import AccessControlRequest, PermissionLevel
 

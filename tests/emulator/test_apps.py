@@ -23,6 +23,7 @@ from databricks.sdk.service.apps import (
     AppAccessControlRequest,
     AppDeployment,
     AppDeploymentState,
+    ApplicationState,
     AppPermissionLevel,
     AppResource,
     AppResourceApp,
@@ -36,7 +37,6 @@ from databricks.sdk.service.apps import (
     AppResourceUcSecurable,
     AppResourceUcSecurableUcSecurablePermission,
     AppResourceUcSecurableUcSecurableType,
-    ApplicationState,
     ComputeState,
     EnvVar,
 )

@@ -14,6 +14,7 @@ import math
 
 import pytest
 
+from agent_lib.emulator.genie import demo
 from agent_lib.emulator.genie.nl2sql import Context, Example, translate
 from agent_lib.emulator.genie.nl2sql.curated import best_match
 from agent_lib.emulator.genie.nl2sql.lexicon import stem, tokenize
@@ -21,10 +22,9 @@ from agent_lib.emulator.genie.nl2sql.spec import Spec
 from agent_lib.emulator.genie.nl2sql.summary import summarize
 from agent_lib.emulator.genie.nl2sql.timeparse import parse_time
 from agent_lib.emulator.warehouse import Warehouse
-from agent_lib.emulator.genie import demo
 from agent_lib.emulator.warehouse.demo import ensure_functions, ensure_sales_in
 
-O, I, C, P, R = ("main.sales.orders", "main.sales.order_items", "main.sales.customers", "main.sales.products",
+ORD, ITEMS, C, P, R = ("main.sales.orders", "main.sales.order_items", "main.sales.customers", "main.sales.products",
                  "main.sales.regions")
 NET = "status NOT IN ('cancelled','returned')"
 ILINE = "i.quantity * i.unit_price * (1 - i.discount)"
@@ -32,190 +32,190 @@ ILINE = "i.quantity * i.unit_price * (1 - i.discount)"
 # (question, expected SQL, ordered?) -- ordered only where the question asks for an order.
 CASES: list[tuple[str, str]] = [
     ("What was our total revenue in 2025?",
-     f"SELECT ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND order_date LIKE '2025%'"),
+     f"SELECT ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND order_date LIKE '2025%'"),
     ("How much did we sell in 2024?",
-     f"SELECT ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND order_date LIKE '2024%'"),
+     f"SELECT ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND order_date LIKE '2024%'"),
     ("Revenue by region for 2025",
-     f"SELECT region, ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND order_date LIKE '2025%' GROUP BY region"),
+     f"SELECT region, ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND order_date LIKE '2025%' GROUP BY region"),
     ("Which region had the highest sales last year?",
-     f"SELECT region, SUM(total) s FROM {O} WHERE {NET} AND order_date LIKE '2024%' GROUP BY region "
+     f"SELECT region, SUM(total) s FROM {ORD} WHERE {NET} AND order_date LIKE '2024%' GROUP BY region "
      "ORDER BY s DESC LIMIT 1"),
     ("Show me monthly revenue for 2025",
-     f"SELECT substr(order_date, 1, 7), ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND order_date "
+     f"SELECT substr(order_date, 1, 7), ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND order_date "
      f"LIKE '2025%' "
      "GROUP BY 1"),
     ("How many orders did we get in Q3 2024?",
-     f"SELECT COUNT(*) FROM {O} WHERE order_date BETWEEN '2024-07-01' AND '2024-09-30'"),
+     f"SELECT COUNT(*) FROM {ORD} WHERE order_date BETWEEN '2024-07-01' AND '2024-09-30'"),
     ("Top 5 products by revenue",
-     f"SELECT p.name, ROUND(SUM({ILINE}), 2) r FROM {I} i JOIN {P} p USING (product_id) "
-     f"JOIN {O} o USING (order_id) WHERE o.{NET} GROUP BY p.name ORDER BY r DESC LIMIT 5"),
+     f"SELECT p.name, ROUND(SUM({ILINE}), 2) r FROM {ITEMS} i JOIN {P} p USING (product_id) "
+     f"JOIN {ORD} o USING (order_id) WHERE o.{NET} GROUP BY p.name ORDER BY r DESC LIMIT 5"),
     ("What are our 3 best-selling products?",
-     f"SELECT p.name, SUM(i.quantity) u FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING (order_id) "
+     f"SELECT p.name, SUM(i.quantity) u FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING (order_id) "
      f"WHERE o.{NET} GROUP BY p.name ORDER BY u DESC LIMIT 3"),
     ("What's the status of order SO-10042?",
-     f"SELECT order_id, status, ship_date, carrier FROM {O} WHERE order_id = 'SO-10042'"),
+     f"SELECT order_id, status, ship_date, carrier FROM {ORD} WHERE order_id = 'SO-10042'"),
     ("How many customers do we have in Germany?",
      f"SELECT COUNT(*) FROM {C} WHERE country = 'Germany'"),
     ("Average order value by customer segment",
-     f"SELECT c.segment, ROUND(AVG(o.total), 2) FROM {O} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
+     f"SELECT c.segment, ROUND(AVG(o.total), 2) FROM {ORD} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
      "GROUP BY c.segment"),
     ("How many orders were cancelled in 2025?",
-     f"SELECT COUNT(*) FROM {O} WHERE status = 'cancelled' AND order_date LIKE '2025%'"),
+     f"SELECT COUNT(*) FROM {ORD} WHERE status = 'cancelled' AND order_date LIKE '2025%'"),
     ("What is the cancellation rate by region?",
-     f"SELECT region, ROUND(100.0 * SUM(status = 'cancelled') / COUNT(*), 2) FROM {O} GROUP BY region"),
+     f"SELECT region, ROUND(100.0 * SUM(status = 'cancelled') / COUNT(*), 2) FROM {ORD} GROUP BY region"),
     ("Which carrier has the fastest average shipping time?",
-     f"SELECT carrier, AVG(julianday(ship_date) - julianday(order_date)) d FROM {O} WHERE carrier "
+     f"SELECT carrier, AVG(julianday(ship_date) - julianday(order_date)) d FROM {ORD} WHERE carrier "
      f"IS NOT NULL "
      "GROUP BY carrier ORDER BY d ASC LIMIT 1"),
     ("Revenue from Enterprise customers in EMEA in 2025",
-     f"SELECT ROUND(SUM(o.total), 2) FROM {O} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
+     f"SELECT ROUND(SUM(o.total), 2) FROM {ORD} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
      "AND c.segment = 'Enterprise' AND o.region = 'EMEA' AND o.order_date LIKE '2025%'"),
     ("How many laptops did we sell in 2025?",
-     f"SELECT SUM(i.quantity) FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING (order_id) "
+     f"SELECT SUM(i.quantity) FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING (order_id) "
      f"WHERE o.{NET} AND p.category = 'Laptops' AND o.order_date LIKE '2025%'"),
     ("List the pending orders",
-     f"SELECT order_id FROM {O} WHERE status = 'pending'"),
+     f"SELECT order_id FROM {ORD} WHERE status = 'pending'"),
     ("Who are our top 10 customers by revenue?",
-     f"SELECT c.name, SUM(o.total) r FROM {O} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
+     f"SELECT c.name, SUM(o.total) r FROM {ORD} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
      "GROUP BY c.name ORDER BY r DESC LIMIT 10"),
     ("Quarterly revenue in 2024",
-     f"SELECT '2024-Q' || ((CAST(substr(order_date, 6, 2) AS INT) + 2) / 3) q, ROUND(SUM(total), 2) FROM {O} "
+     f"SELECT '2024-Q' || ((CAST(substr(order_date, 6, 2) AS INT) + 2) / 3) q, ROUND(SUM(total), 2) FROM {ORD} "
      f"WHERE {NET} AND order_date LIKE '2024%' GROUP BY q"),
     ("Compare revenue in 2024 and 2025",
-     f"SELECT substr(order_date, 1, 4), ROUND(SUM(total), 2) FROM {O} WHERE {NET} GROUP BY 1"),
+     f"SELECT substr(order_date, 1, 4), ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} GROUP BY 1"),
     ("What was revenue in March 2025?",
-     f"SELECT ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND order_date LIKE '2025-03%'"),
+     f"SELECT ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND order_date LIKE '2025-03%'"),
     ("Sales by product category",
-     f"SELECT p.category, ROUND(SUM({ILINE}), 2) FROM {I} i JOIN {P} p USING (product_id) "
-     f"JOIN {O} o USING (order_id) WHERE o.{NET} GROUP BY p.category"),
+     f"SELECT p.category, ROUND(SUM({ILINE}), 2) FROM {ITEMS} i JOIN {P} p USING (product_id) "
+     f"JOIN {ORD} o USING (order_id) WHERE o.{NET} GROUP BY p.category"),
     ("How many new customers signed up in 2025?",
      f"SELECT COUNT(*) FROM {C} WHERE signup_date LIKE '2025%'"),
     ("Revenue by country in APAC",
-     f"SELECT c.country, ROUND(SUM(o.total), 2) FROM {O} o JOIN {C} c USING (customer_id) "
+     f"SELECT c.country, ROUND(SUM(o.total), 2) FROM {ORD} o JOIN {C} c USING (customer_id) "
      f"WHERE o.{NET} AND o.region = 'APAC' GROUP BY c.country"),
     ("Which month in 2025 had the most orders?",
-     f"SELECT substr(order_date, 1, 7) m, COUNT(*) n FROM {O} WHERE order_date LIKE '2025%' GROUP BY m "
+     f"SELECT substr(order_date, 1, 7) m, COUNT(*) n FROM {ORD} WHERE order_date LIKE '2025%' GROUP BY m "
      "ORDER BY n DESC LIMIT 1"),
     ("What's the average discount by segment?",
-     f"SELECT c.segment, ROUND(100 * AVG(i.discount), 2) FROM {I} i JOIN {O} o USING (order_id) "
+     f"SELECT c.segment, ROUND(100 * AVG(i.discount), 2) FROM {ITEMS} i JOIN {ORD} o USING (order_id) "
      f"JOIN {C} c USING (customer_id) WHERE o.{NET} GROUP BY c.segment"),
     ("Revenue last quarter by category",
-     f"SELECT p.category, ROUND(SUM({ILINE}), 2) FROM {I} i JOIN {P} p USING (product_id) "
-     f"JOIN {O} o USING (order_id) WHERE o.{NET} AND o.order_date BETWEEN '2025-07-01' AND '2025-09-30' "
+     f"SELECT p.category, ROUND(SUM({ILINE}), 2) FROM {ITEMS} i JOIN {P} p USING (product_id) "
+     f"JOIN {ORD} o USING (order_id) WHERE o.{NET} AND o.order_date BETWEEN '2025-07-01' AND '2025-09-30' "
      "GROUP BY p.category"),
     ("How many orders shipped with DHL in 2025?",
-     f"SELECT COUNT(*) FROM {O} WHERE carrier = 'DHL' AND order_date LIKE '2025%'"),
+     f"SELECT COUNT(*) FROM {ORD} WHERE carrier = 'DHL' AND order_date LIKE '2025%'"),
     ("Units sold by category in Q4 2025",
-     f"SELECT p.category, SUM(i.quantity) FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING "
+     f"SELECT p.category, SUM(i.quantity) FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING "
      f"(order_id) "
      f"WHERE o.{NET} AND o.order_date >= '2025-10-01' GROUP BY p.category"),
     ("What were total sales for the AeroBook 15 Pro?",
-     f"SELECT ROUND(SUM({ILINE}), 2) FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING (order_id) "
+     f"SELECT ROUND(SUM({ILINE}), 2) FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING (order_id) "
      f"WHERE o.{NET} AND p.name = 'AeroBook 15 Pro'"),
     ("How much revenue came from Monitors between March and May 2025?",
-     f"SELECT ROUND(SUM({ILINE}), 2) FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING (order_id) "
+     f"SELECT ROUND(SUM({ILINE}), 2) FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING (order_id) "
      f"WHERE o.{NET} AND p.category = 'Monitors' AND o.order_date BETWEEN '2025-03-01' AND '2025-05-31'"),
     ("Which country manager had the highest revenue in 2025?",
-     f"SELECT r.manager, SUM(o.total) s FROM {O} o JOIN {C} c USING (customer_id) JOIN {R} r ON "
+     f"SELECT r.manager, SUM(o.total) s FROM {ORD} o JOIN {C} c USING (customer_id) JOIN {R} r ON "
      f"r.country = c.country WHERE o.{NET} AND o.order_date LIKE '2025%' GROUP BY r.manager "
      "ORDER BY s DESC LIMIT 1"),
     ("Number of returned orders by carrier",
-     f"SELECT carrier, COUNT(*) FROM {O} WHERE status = 'returned' GROUP BY carrier"),
+     f"SELECT carrier, COUNT(*) FROM {ORD} WHERE status = 'returned' GROUP BY carrier"),
     ("What is the return rate for each category?",
      f"SELECT p.category, ROUND(100.0 * COUNT(DISTINCT CASE WHEN o.status = 'returned' THEN o.order_id END) "
-     f"/ COUNT(DISTINCT o.order_id), 2) FROM {O} o JOIN {I} i USING (order_id) JOIN {P} p USING (product_id) "
+     f"/ COUNT(DISTINCT o.order_id), 2) FROM {ORD} o JOIN {ITEMS} i USING (order_id) JOIN {P} p USING (product_id) "
      "GROUP BY p.category"),
     ("Average order value in North America vs EMEA",
-     f"SELECT region, ROUND(AVG(total), 2) FROM {O} WHERE {NET} AND region IN ('North America', 'EMEA') "
+     f"SELECT region, ROUND(AVG(total), 2) FROM {ORD} WHERE {NET} AND region IN ('North America', 'EMEA') "
      "GROUP BY region"),
     ("Show me the 5 largest orders in 2025",
-     f"SELECT order_id, total FROM {O} WHERE order_date LIKE '2025%' ORDER BY total DESC LIMIT 5"),
+     f"SELECT order_id, total FROM {ORD} WHERE order_date LIKE '2025%' ORDER BY total DESC LIMIT 5"),
     ("Revenue year to date",
-     f"SELECT ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND order_date LIKE '2025%'"),
+     f"SELECT ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND order_date LIKE '2025%'"),
     ("How many orders did we receive in the last 30 days?",
-     f"SELECT COUNT(*) FROM {O} WHERE order_date >= '2025-12-02'"),
+     f"SELECT COUNT(*) FROM {ORD} WHERE order_date >= '2025-12-02'"),
     ("Which customers in Japan spent the most?",
-     f"SELECT c.name, SUM(o.total) r FROM {O} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
+     f"SELECT c.name, SUM(o.total) r FROM {ORD} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
      "AND c.country = 'Japan' GROUP BY c.name ORDER BY r DESC LIMIT 10"),
     ("Revenue in 2025 excluding laptops",
-     f"SELECT ROUND(SUM({ILINE}), 2) FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING (order_id) "
+     f"SELECT ROUND(SUM({ILINE}), 2) FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING (order_id) "
      f"WHERE o.{NET} AND p.category <> 'Laptops' AND o.order_date LIKE '2025%'"),
     ("Monthly order count for LATAM in 2024",
-     f"SELECT substr(order_date, 1, 7), COUNT(*) FROM {O} WHERE region = 'LATAM' AND order_date LIKE '2024%' "
+     f"SELECT substr(order_date, 1, 7), COUNT(*) FROM {ORD} WHERE region = 'LATAM' AND order_date LIKE '2024%' "
      "GROUP BY 1"),
     ("What were the total discounts given in 2025?",
-     f"SELECT ROUND(SUM(i.quantity * i.unit_price * i.discount), 2) FROM {I} i JOIN {O} o USING (order_id) "
+     f"SELECT ROUND(SUM(i.quantity * i.unit_price * i.discount), 2) FROM {ITEMS} i JOIN {ORD} o USING (order_id) "
      f"WHERE o.{NET} AND o.order_date LIKE '2025%'"),
     ("What products are in order SO-10042?",
-     f"SELECT p.name, i.quantity FROM {I} i JOIN {P} p USING (product_id) WHERE i.order_id = 'SO-10042'"),
+     f"SELECT p.name, i.quantity FROM {ITEMS} i JOIN {P} p USING (product_id) WHERE i.order_id = 'SO-10042'"),
     ("How many small business customers are there in each region?",
      f"SELECT region, COUNT(*) FROM {C} WHERE segment = 'Small Business' GROUP BY region"),
     ("Revenue by segment and region in 2025",
-     f"SELECT c.segment, o.region, ROUND(SUM(o.total), 2) FROM {O} o JOIN {C} c USING (customer_id) "
+     f"SELECT c.segment, o.region, ROUND(SUM(o.total), 2) FROM {ORD} o JOIN {C} c USING (customer_id) "
      f"WHERE o.{NET} AND o.order_date LIKE '2025%' GROUP BY 1, 2"),
     ("Which products sold the fewest units in 2025?",
-     f"SELECT p.name, SUM(i.quantity) u FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING (order_id) "
+     f"SELECT p.name, SUM(i.quantity) u FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING (order_id) "
      f"WHERE o.{NET} AND o.order_date LIKE '2025%' GROUP BY p.name ORDER BY u ASC, p.name LIMIT 10"),
     ("Average shipping time by carrier",
-     f"SELECT carrier, ROUND(AVG(julianday(ship_date) - julianday(order_date)), 2) FROM {O} "
+     f"SELECT carrier, ROUND(AVG(julianday(ship_date) - julianday(order_date)), 2) FROM {ORD} "
      "WHERE carrier IS NOT NULL GROUP BY carrier"),
     ("Revenue by quarter for Enterprise customers",
      f"SELECT substr(o.order_date, 1, 4) || '-Q' || ((CAST(substr(o.order_date, 6, 2) AS INT) + 2) / 3), "
-     f"ROUND(SUM(o.total), 2) FROM {O} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
+     f"ROUND(SUM(o.total), 2) FROM {ORD} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
      "AND c.segment = 'Enterprise' GROUP BY 1"),
     ("List all products in the Storage category",
      f"SELECT name FROM {P} WHERE category = 'Storage'"),
     ("How many orders are still open?",
-     f"SELECT COUNT(*) FROM {O} WHERE status IN ('pending', 'processing')"),
+     f"SELECT COUNT(*) FROM {ORD} WHERE status IN ('pending', 'processing')"),
     ("What is our average order value in the past 90 days?",
-     f"SELECT ROUND(AVG(total), 2) FROM {O} WHERE {NET} AND order_date >= '2025-10-03'"),
+     f"SELECT ROUND(AVG(total), 2) FROM {ORD} WHERE {NET} AND order_date >= '2025-10-03'"),
     ("Orders over $10,000 in 2025",
-     f"SELECT COUNT(*) FROM {O} WHERE total > 10000 AND order_date LIKE '2025%'"),
+     f"SELECT COUNT(*) FROM {ORD} WHERE total > 10000 AND order_date LIKE '2025%'"),
     ("Revenue in H1 2025 by region",
-     f"SELECT region, ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND order_date BETWEEN '2025-01-01' AND "
+     f"SELECT region, ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND order_date BETWEEN '2025-01-01' AND "
      "'2025-06-30' GROUP BY region"),
     ("How did EMEA do in Q4 2025?",
-     f"SELECT ROUND(SUM(total), 2) FROM {O} WHERE {NET} AND region = 'EMEA' AND order_date >= '2025-10-01'"),
+     f"SELECT ROUND(SUM(total), 2) FROM {ORD} WHERE {NET} AND region = 'EMEA' AND order_date >= '2025-10-01'"),
     ("Which segment buys the most laptops?",
-     f"SELECT c.segment, SUM(i.quantity) u FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o "
+     f"SELECT c.segment, SUM(i.quantity) u FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o "
      f"USING (order_id) "
      f"JOIN {C} c USING (customer_id) WHERE o.{NET} AND p.category = 'Laptops' GROUP BY c.segment "
      "ORDER BY u DESC LIMIT 1"),
     ("Give me the number of orders per status",
-     f"SELECT status, COUNT(*) FROM {O} GROUP BY status"),
+     f"SELECT status, COUNT(*) FROM {ORD} GROUP BY status"),
     ("What was the best month for sales in 2024?",
-     f"SELECT substr(order_date, 1, 7) m, SUM(total) s FROM {O} WHERE {NET} AND order_date LIKE '2024%' "
+     f"SELECT substr(order_date, 1, 7) m, SUM(total) s FROM {ORD} WHERE {NET} AND order_date LIKE '2024%' "
      "GROUP BY m ORDER BY s DESC LIMIT 1"),
     ("What is the top product in each category?",
-     f"WITH r AS (SELECT p.category, p.name, SUM({ILINE}) rev FROM {I} i JOIN {P} p USING (product_id) "
-     f"JOIN {O} o USING (order_id) WHERE o.{NET} GROUP BY 1, 2) "
+     f"WITH r AS (SELECT p.category, p.name, SUM({ILINE}) rev FROM {ITEMS} i JOIN {P} p USING (product_id) "
+     f"JOIN {ORD} o USING (order_id) WHERE o.{NET} GROUP BY 1, 2) "
      "SELECT category, name, ROUND(rev, 2) FROM r WHERE rev = (SELECT MAX(rev) FROM r r2 WHERE "
      "r2.category = r.category)"),
     ("Which region grew the most from 2024 to 2025?",
      f"SELECT region, 100.0 * (SUM(CASE WHEN order_date LIKE '2025%' THEN total END) - SUM(CASE "
      f"WHEN order_date "
-     f"LIKE '2024%' THEN total END)) / SUM(CASE WHEN order_date LIKE '2024%' THEN total END) g FROM {O} "
+     f"LIKE '2024%' THEN total END)) / SUM(CASE WHEN order_date LIKE '2024%' THEN total END) g FROM {ORD} "
      f"WHERE {NET} GROUP BY region ORDER BY g DESC LIMIT 1"),
     ("Who manages Germany?", f"SELECT manager FROM {R} WHERE country = 'Germany'"),
     ("How many orders did Acme customers place?",
-     f"SELECT COUNT(*) FROM {O} o JOIN {C} c USING (customer_id) WHERE c.name LIKE 'Acme %'"),
+     f"SELECT COUNT(*) FROM {ORD} o JOIN {C} c USING (customer_id) WHERE c.name LIKE 'Acme %'"),
     ("What is the average number of items per order?",
-     f"SELECT ROUND(1.0 * SUM(i.quantity) / COUNT(DISTINCT o.order_id), 2) FROM {I} i JOIN {O} o "
+     f"SELECT ROUND(1.0 * SUM(i.quantity) / COUNT(DISTINCT o.order_id), 2) FROM {ITEMS} i JOIN {ORD} o "
      f"USING (order_id) "
      f"WHERE o.{NET}"),
     ("How much did the average enterprise order cost in 2024?",
-     f"SELECT ROUND(AVG(o.total), 2) FROM {O} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
+     f"SELECT ROUND(AVG(o.total), 2) FROM {ORD} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
      "AND c.segment = 'Enterprise' AND o.order_date LIKE '2024%'"),
     ("What percentage of orders were returned in 2024?",
-     f"SELECT ROUND(100.0 * SUM(status = 'returned') / COUNT(*), 2) FROM {O} WHERE order_date LIKE '2024%'"),
-    ("What was the largest single order ever?", f"SELECT order_id FROM {O} ORDER BY total DESC LIMIT 1"),
+     f"SELECT ROUND(100.0 * SUM(status = 'returned') / COUNT(*), 2) FROM {ORD} WHERE order_date LIKE '2024%'"),
+    ("What was the largest single order ever?", f"SELECT order_id FROM {ORD} ORDER BY total DESC LIMIT 1"),
     ("Which country has the fewest customers?",
      f"SELECT country, COUNT(*) n FROM {C} GROUP BY country ORDER BY n ASC LIMIT 1"),
     ("What did Falcon Ventures AG buy?",
-     f"SELECT p.name, SUM(i.quantity) FROM {I} i JOIN {P} p USING (product_id) JOIN {O} o USING (order_id) "
+     f"SELECT p.name, SUM(i.quantity) FROM {ITEMS} i JOIN {P} p USING (product_id) JOIN {ORD} o USING (order_id) "
      f"JOIN {C} c USING (customer_id) WHERE o.{NET} AND c.name = 'Falcon Ventures AG' GROUP BY p.name"),
     ("Revenue from the UK in the first quarter of 2025",
-     f"SELECT ROUND(SUM(o.total), 2) FROM {O} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
+     f"SELECT ROUND(SUM(o.total), 2) FROM {ORD} o JOIN {C} c USING (customer_id) WHERE o.{NET} "
      "AND c.country = 'United Kingdom' AND o.order_date BETWEEN '2025-01-01' AND '2025-03-31'"),
 ]
 
@@ -287,13 +287,13 @@ def _same_result(expected: list[tuple], actual: list[tuple]) -> bool:
     for j in range(len(exp[0])):
         want = column(exp, j)
         k = next((k for k in range(len(act[0])) if k not in mapping and all(
-            _close(a, b) for a, b in zip(want, column(act, k)))), None)
+            _close(a, b) for a, b in zip(want, column(act, k), strict=False))), None)
         if k is None:
             return False
         mapping.append(k)
     rows_e = sorted((tuple(r) for r in exp), key=repr)
     rows_a = sorted((tuple(r[k] for k in mapping) for r in act), key=repr)
-    return all(all(_close(a, b) for a, b in zip(x, y)) for x, y in zip(rows_e, rows_a))
+    return all(all(_close(a, b) for a, b in zip(x, y, strict=False)) for x, y in zip(rows_e, rows_a, strict=False))
 
 
 def test_accuracy_on_sales_manager_questions(wh: Warehouse, ctx: Context,

@@ -20,7 +20,6 @@ from agent_lib.emulator.core.demo_ids import WAREHOUSE_ID
 from agent_lib.emulator.sql import models as sql_models
 
 
-
 def make_function(schema: str, name: str, body: str, *, params=(), returns: str = "STRING",
                   python: bool = False, table=None) -> CreateFunction:
     """A CreateFunction; params/table are (name, type_name[, default]) tuples."""

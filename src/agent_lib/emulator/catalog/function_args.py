@@ -181,7 +181,7 @@ def positional(doc: dict[str, Any], values: tuple[Any, ...] | list[Any]) -> dict
     if len(values) > len(declared):
         raise invalid(f"Function {doc['full_name']} takes {len(declared)} argument(s) but "
                       f"{len(values)} were given.")
-    return bind_arguments(doc, {p["name"]: v for p, v in zip(declared, values)})
+    return bind_arguments(doc, {p["name"]: v for p, v in zip(declared, values, strict=False)})
 
 
 def order_args(doc: dict[str, Any], args: list[str]) -> list[str]:

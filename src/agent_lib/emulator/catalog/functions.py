@@ -125,7 +125,7 @@ def run_sql_body(state: EmulatorState, doc: dict[str, Any], args: dict[str, Any]
                 f"Execution of function {full} failed: its query returns {len(result.columns)} "
                 f"column(s) but return_params declares {len(returns)}.")
         cols = tuple(Column(p["name"], type_text(p, "type_name")) for p in returns)
-        rows = tuple(tuple(coerce_out(v, type_key(p)) for v, p in zip(r, returns)) for r in result.rows)
+        rows = tuple(tuple(coerce_out(v, type_key(p)) for v, p in zip(r, returns, strict=False)) for r in result.rows)
         return cols, rows
     if len(result.rows) > 1:
         raise FunctionExecutionError(f"Execution of function {full} failed: [SCALAR_SUBQUERY_TOO_MANY_ROWS] "

@@ -128,7 +128,7 @@ class Section:
                 header, body = (rows[0], rows[1:]) if len(rows) > 1 else ([], rows)
                 for row in body:
                     if header and len(header) == len(row):
-                        out.append("; ".join(f"{h}: {v}" for h, v in zip(header, row)) + ".")
+                        out.append("; ".join(f"{h}: {v}" for h, v in zip(header, row, strict=False)) + ".")
                     else:
                         out.append(", ".join(c for c in row if c) + ".")
             else:

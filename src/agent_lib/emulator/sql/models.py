@@ -53,7 +53,7 @@ def execute_statement(state: EmulatorState, caller: Principal, body: dict[str, A
         response = {"statement_id": statement_id, "status": status}
         _save(state, caller, statement_id, response, [])
         return response
-    data = [[_cell(v, c["type_text"]) for v, c in zip(r, columns)] for r in rows]
+    data = [[_cell(v, c["type_text"]) for v, c in zip(r, columns, strict=False)] for r in rows]
     chunks = [data[i:i + CHUNK_ROWS] for i in range(0, len(data), CHUNK_ROWS)] or [[]]
     manifest = {"format": "JSON_ARRAY",
                 "schema": {"column_count": len(columns), "columns": columns},

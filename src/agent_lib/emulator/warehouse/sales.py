@@ -176,7 +176,7 @@ def _order_dates(rng: random.Random) -> list[dt.date]:
     for i in by_remainder[: N_ORDERS - sum(counts)]:
         counts[i] += 1
     dates: list[dt.date] = []
-    for (y, m), count in zip(months, counts):
+    for (y, m), count in zip(months, counts, strict=False):
         start = dt.date(y, m, 1)
         end = (dt.date(y + (m == 12), m % 12 + 1, 1)) - dt.timedelta(days=1)
         dates += [_day(rng, start, end) for _ in range(count)]

@@ -18,8 +18,18 @@ import weakref
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from ._mcp import (CONNECT_TIMEOUT_S, SSE_READ_TIMEOUT_S, _answered, _closed, _diagnose, _terminated,
-                   _text_or_failure, server_url, ssl_context, unwrap)
+from ._mcp import (
+    CONNECT_TIMEOUT_S,
+    SSE_READ_TIMEOUT_S,
+    _answered,
+    _closed,
+    _diagnose,
+    _terminated,
+    _text_or_failure,
+    server_url,
+    ssl_context,
+    unwrap,
+)
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

@@ -162,7 +162,7 @@ def _lookup(columns: Sequence[str], rows: Sequence[Sequence[Any]], spec: Spec) -
         return f"Order {ids} has {len(rows)} line{'s' if len(rows) != 1 else ''}: {lines}{more}."
     out = []
     for r in rows:
-        d = dict(zip(columns, r))
+        d = dict(zip(columns, r, strict=False))
         text = (f"Order {d['order_id']} for {d.get('customer')} was placed on {d.get('order_date')} "
                 f"and is {d.get('status')}")
         if d.get("ship_date"):

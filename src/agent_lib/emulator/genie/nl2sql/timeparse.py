@@ -32,7 +32,7 @@ _Y = r"(?:(?:of|in)\s+)?(?:fy\s*)?(?P<year>20\d\d)"
 _PERIODS: list[tuple[str, re.Pattern[str]]] = [(k, re.compile(rf"\b{p}\b")) for k, p in (
     ("day", r"(?P<iso>20\d\d-\d\d-\d\d)"),
     ("quarter", rf"(?P<q>q[1-4])(?:[-/\s]+{_Y})?"),
-    ("quarter", rf"(?P<year2>20\d\d)[-\s]+(?P<q2>q[1-4])"),
+    ("quarter", r"(?P<year2>20\d\d)[-\s]+(?P<q2>q[1-4])"),
     ("quarter", rf"(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th)\s+quarter(?:\s+{_Y})?"),
     ("half", rf"(?P<h>h[12])(?:[-\s]+{_Y})?"),
     ("half", rf"(?P<hord>first|second)\s+half(?:\s+{_Y})?"),
