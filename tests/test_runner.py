@@ -110,3 +110,29 @@ def test_cli_rejects_an_unknown_task_or_variable_by_name(tmp_path, monkeypatch, 
     assert "--from '09' names no task of job 'fixture_job'" in capsys.readouterr().err
     assert main(["run", "--var", "colour=red", "--state", str(tmp_path)]) == 2
     assert "--var colour: no such variable in databricks.yml" in capsys.readouterr().err
+
+
+def test_keep_running_keeps_the_workspace_up_until_interrupted(tmp_path):
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "agent_lib.cli", "run", "--only", "03", "--keep-running",
+                             "--state", str(tmp_path)], cwd=FIXTURE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        host = None
+        for line in proc.stdout:
+            if match := re.search(r"stays up at (http://127\.0\.0\.1:\d+)", line):
+                host = match.group(1)
+                break
+        assert host, "the run should say where the workspace stays up"
+        answer = httpx.get(f"{host}/api/2.0/preview/scim/v2/Me", timeout=10)
+        assert answer.status_code == 401  # up, and still asking for a token
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
