@@ -157,3 +157,17 @@ def test_user_authorization_needs_the_forwarded_token(serve_app, spec_file, scri
                    headers={"x-forwarded-access-token": token})
     assert r.status_code == 200 and r.json()["output"][-1]["content"][0]["text"] == ANSWER
     assert token not in r.text
+
+
+def test_a_denied_approval_is_answered_in_plain_words(serve_app, spec_file, app_kit):
+    url = serve_app(spec_file([app_kit.TICKETING_TOOL], model="databricks-claude-sonnet-4-5"))
+    question = [{"role": "user", "content": "Open a support ticket: the printer on floor 2 is broken"}]
+    first = httpx.post(f"{url}/invocations", json={"input": question}, timeout=120).json()
+    (request,) = [o for o in first["output"] if o["type"] == "mcp_approval_request"]
+    follow_up = [*question, *first["output"], {"type": "mcp_approval_response",
+                                               "approval_request_id": request["id"], "approve": False}]
+    second = httpx.post(f"{url}/invocations", json={"input": follow_up}, timeout=120)
+    assert second.status_code == 200, second.text
+    answer = second.json()["output"][-1]["content"][0]["text"]
+    assert "denied" in answer and "did not run" in answer
+    assert "Do not call it again" not in second.text and "tell the user" not in second.text

@@ -226,8 +226,7 @@ class LoopRun:
             if output is None:
                 reason = f" ({answer['reason']})" if answer.get("reason") else ""
                 denial = (f"The user denied this call to {request['name']} on "
-                          f"{request.get('server_label', '')}{reason}. Do not call it again; answer "
-                          "without it and tell the user it was not used.")
+                          f"{request.get('server_label', '')}{reason}, so it did not run")
                 output = error_output(denial)  # the call never ran: no timing, the error is this text
             yield from self._emit(ev.function_call_output_item(call_id=item["call_id"], output=output))
             history.append({k: item[k] for k in ("type", "call_id", "name", "arguments")})

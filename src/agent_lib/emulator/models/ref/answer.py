@@ -36,7 +36,7 @@ def _answer(results: list[tuple[ToolCall, Message | None]]) -> str:
             continue
         is_error, body = render(output.content)
         if is_error:
-            sections.append(f"{label} failed: {body}. I could not get this information.")
+            sections.append(f"{label} failed: {body.rstrip('.')}. I could not get this information.")
         elif "\n" in body:
             sections.append(f"From {label}:\n\n{body}")
         else:
