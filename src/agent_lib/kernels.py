@@ -3,8 +3,9 @@
 Starting a kernel and importing a notebook's libraries (mlflow, the SDK, agent_lib) costs seconds
 per notebook; that is the floor of any pipeline of notebooks. `Kernel.start()` launches the kernel
 in the task's folder with the task's environment and, in a background thread, waits for it and
-imports the modules the notebook itself imports (silently, outside its history), so the runner can
-prepare task N+1 while task N executes. Papermill then runs the notebook on that kernel.
+imports the modules the notebook imports and the libraries agent_lib imports lazily (silently,
+outside its history), so the runner can prepare task N+1 while task N executes. Papermill then
+runs the notebook on that kernel.
 
     kernel = Kernel.start(notebook, cwd=notebook.parent, env=env)   # returns at once
     kernel.ready()                                                  # waits for start + imports
@@ -24,6 +25,9 @@ __all__ = ["KERNEL_NAME", "Kernel", "notebook_imports"]
 
 KERNEL_NAME = "python3"
 START_TIMEOUT_SECONDS = 60
+# agent_lib imports these inside the functions that need them (no work at import time), so a
+# notebook's own import lines do not show them; they are the bulk of a notebook's import time.
+LAZY_LIBRARIES = ("databricks.sdk", "mlflow")
 
 
 def notebook_imports(notebook: Path) -> list[str]:
@@ -80,6 +84,8 @@ class Kernel:
         manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets / "k"))
         manager.start_kernel(cwd=str(cwd), env=dict(env))
         modules = notebook_imports(notebook) if warm else []
+        if any(name.split(".")[0] == "agent_lib" for name in modules):
+            modules += [name for name in LAZY_LIBRARIES if name not in modules]
         kernel = cls(manager, threading.Thread(target=lambda: None), sockets)
         kernel._warm_up = threading.Thread(target=kernel._prepare, args=(modules,), daemon=True,
                                            name=f"kernel-warm-up-{notebook.stem}")
