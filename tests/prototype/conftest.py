@@ -32,6 +32,7 @@ def traced_ws(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     info = use_experiment(ws, "/Shared/prototype-tests", state_dir=tmp_path_factory.mktemp("proto-state"))
     ws.experiment = info  # type: ignore[attr-defined]
     yield ws
+    mlflow.flush_trace_async_logging()  # traces still queued would go wherever the URI points next
     mlflow.set_tracking_uri(previous)
     fluent._active_experiment_id = None
     os.environ.pop("MLFLOW_EXPERIMENT_ID", None)

@@ -196,3 +196,14 @@ def test_approval_on_the_hosted_engine_goes_through_the_supervisor_api(panel_for
     assert follow.view.result.engine == "hosted" and "TCK-1008" in follow.answer.value
     (call,) = follow.view.tool_calls
     assert call.name == "search_tickets" and call.status == "done" and call.duration_s is not None
+
+
+def test_trace_links_point_at_the_experiments_traces_only_where_there_is_a_ui(admin):
+    from agent_lib.prototype import trace_links
+    from agent_lib.tracking import ExperimentInfo
+    from agent_lib.workspace import Workspace
+
+    info = ExperimentInfo("/Shared/agent-lib", "42", "databricks")
+    assert trace_links(Workspace(admin, "emulated"), info)("tr-1") is None  # no MLflow UI offline
+    url = trace_links(Workspace(admin, "profile:DEFAULT"), info)("tr-1")
+    assert url.startswith(f"{admin.config.host}/ml/experiments/42/traces") and url.endswith("tr-1")
