@@ -95,6 +95,15 @@ def test_a_bad_parameter_stops_the_run_at_its_task_and_from_resumes(tmp_path):
     assert "DIRECTORY" in _outputs(resumed.tasks[0].output)  # 01's folder persisted in the state
 
 
+def test_a_failing_step_is_named_by_its_heading(tmp_path):
+    # Alone on a fresh workspace, task 02 finds no folder: its step 2 fails with the SDK's error.
+    with pytest.raises(TaskFailed) as err:
+        run_job(RunOptions(root=FIXTURE, state_dir=tmp_path, only=["find_folder"]), echo=lambda _: None)
+    assert "in step 'Step 2 - Find the folder task 01 made'" in err.value.cell
+    assert "get_status" in err.value.cell  # the failing line of the cell
+    assert err.value.error.startswith("ResourceDoesNotExist: Path (/Shared/runner-fixture)")
+
+
 def test_cli_exits_non_zero_naming_notebook_cell_and_error(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(FIXTURE)
     code = main(["run", "--only", "02", "--var", "dry_run=maybe", "--state", str(tmp_path)])
