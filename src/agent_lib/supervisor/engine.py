@@ -20,8 +20,9 @@ loop here (the way off the Supervisor API's end of life on 2026-09-30).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import SupervisorError
 from .client_loop import ClientLoop, LoopRun
@@ -37,9 +38,6 @@ if TYPE_CHECKING:
 
 Input = str | Sequence[Any]
 """A question, or Responses input items (the whole history: the Supervisor API keeps no state)."""
-
-ENGINES = ("hosted", "client")
-
 
 class TurnStream:
     """Stream events of one turn, in order; `result` is the `AgentResult` once the turn completed.
@@ -75,6 +73,80 @@ class TurnStream:
         return self.result
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """How a `Supervisor` asked its engine to run (see `Supervisor` for each field)."""
+
+    max_turns: int = 8
+    auto_approve: tuple[str, ...] = ()
+    timeout_s: float = 120.0
+    retry: RetryPolicy | None = None
+    tracing: bool = True
+    options: Mapping[str, Any] | None = None
+    warehouse_id: str | None = None
+
+
+class TurnEngine(Protocol):
+    """What an engine does for `Supervisor`: a turn to its end, a turn as a stream, and release."""
+
+    def respond(self, input: Input, *, background: bool, poll_interval_s: float,
+                max_wait_s: float) -> AgentResult: ...
+
+    def stream(self, input: Input) -> TurnStream: ...
+
+    def close(self) -> None: ...
+
+
+class _Hosted:
+    """Engine `hosted`: the Supervisor API runs the loop."""
+
+    def __init__(self, spec: AgentSpec, workspace_client: WorkspaceClient, opts: EngineOptions) -> None:
+        self.hosted = HostedEngine(spec, workspace_client, timeout_s=opts.timeout_s, retry=opts.retry,
+                                   tracing=opts.tracing, options=opts.options, auto_approve=opts.auto_approve,
+                                   max_turns=opts.max_turns)
+
+    def respond(self, input: Input, *, background: bool, poll_interval_s: float,
+                max_wait_s: float) -> AgentResult:
+        return self.hosted.respond(input, background=background, poll_interval_s=poll_interval_s,
+                                   max_wait_s=max_wait_s)
+
+    def stream(self, input: Input) -> TurnStream:
+        hosted = self.hosted.stream(input)
+        return TurnStream(iter(hosted), lambda: hosted.result)
+
+    def close(self) -> None:
+        pass
+
+
+class _Client:
+    """Engine `client`: the loop runs in this process (`loop`, a `ClientLoop`)."""
+
+    def __init__(self, spec: AgentSpec, workspace_client: WorkspaceClient, opts: EngineOptions) -> None:
+        self.loop = ClientLoop(spec, workspace_client, max_turns=opts.max_turns, auto_approve=opts.auto_approve,
+                               timeout_s=opts.timeout_s, retry=opts.retry, tracing=opts.tracing,
+                               warehouse_id=opts.warehouse_id)
+
+    def respond(self, input: Input, *, background: bool, poll_interval_s: float,
+                max_wait_s: float) -> AgentResult:
+        run = self.loop.start(input, events=False)  # nobody reads the stream events: none are built
+        for _ in run:
+            pass
+        return _client_result(run)
+
+    def stream(self, input: Input) -> TurnStream:
+        run: LoopRun = self.loop.start(input)
+        return TurnStream(iter(run), lambda: _client_result(run))
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+EngineFactory = Callable[["AgentSpec", "WorkspaceClient", EngineOptions], TurnEngine]
+REGISTRY: dict[str, EngineFactory] = {"hosted": _Hosted, "client": _Client}
+"""The engines by name: a new engine is one entry here."""
+ENGINES = tuple(REGISTRY)
+
+
 class Supervisor:
     """Answers turns for one agent spec against one workspace client.
 
@@ -108,16 +180,15 @@ class Supervisor:
         self.engine: str = chosen
         self.workspace_client = workspace_client
         self.auto_approve = tuple(auto_approve)
-        if chosen == "hosted":
-            self._hosted: HostedEngine | None = HostedEngine(
-                spec, workspace_client, timeout_s=timeout_s, retry=retry, tracing=tracing, options=options,
-                auto_approve=self.auto_approve, max_turns=max_turns)
-            self._loop: ClientLoop | None = None
-        else:
-            self._hosted = None
-            self._loop = ClientLoop(spec, workspace_client, max_turns=max_turns,
-                                    auto_approve=self.auto_approve, timeout_s=timeout_s, retry=retry,
-                                    tracing=tracing, warehouse_id=warehouse_id)
+        self._engine = REGISTRY[chosen](spec, workspace_client, EngineOptions(
+            max_turns=max_turns, auto_approve=self.auto_approve, timeout_s=timeout_s, retry=retry,
+            tracing=tracing, options=options, warehouse_id=warehouse_id))
+
+    @property
+    def loop(self) -> ClientLoop | None:
+        """Engine client's loop (None for engine hosted): what it keeps between turns shows in its
+        `pools_created`, `pool` and `toolset.context.mcp` counters."""
+        return getattr(self._engine, "loop", None)
 
     def respond(self, input: Input, *, background: bool = False, poll_interval_s: float = 1.0,
                 max_wait_s: float = BACKGROUND_CAP_S) -> AgentResult:
@@ -127,29 +198,17 @@ class Supervisor:
         `poll_interval_s`, for at most `max_wait_s`, capped at 30 minutes); engine client always
         runs in this process, so it ignores the flag.
         """
-        if self._hosted is not None:
-            return self._hosted.respond(input, background=background, poll_interval_s=poll_interval_s,
-                                        max_wait_s=max_wait_s)
-        assert self._loop is not None
-        run = self._loop.start(input, events=False)  # nobody reads the stream events: none are built
-        for _ in run:
-            pass
-        return _client_result(run)
+        return self._engine.respond(input, background=background, poll_interval_s=poll_interval_s,
+                                    max_wait_s=max_wait_s)
 
     def stream(self, input: Input) -> TurnStream:
         """Run one turn, yielding openai Responses stream events as they happen."""
-        if self._hosted is not None:
-            hosted = self._hosted.stream(input)
-            return TurnStream(iter(hosted), lambda: hosted.result)
-        assert self._loop is not None
-        run: LoopRun = self._loop.start(input)
-        return TurnStream(iter(run), lambda: _client_result(run))
+        return self._engine.stream(input)
 
     def close(self) -> None:
         """Release what the Supervisor keeps between turns (engine client: the tool thread pool and
         the MCP sessions). Idempotent; a later turn starts them again. Also `with Supervisor(...)`."""
-        if self._loop is not None:
-            self._loop.close()
+        self._engine.close()
 
     def __enter__(self) -> Supervisor:
         return self
@@ -167,4 +226,4 @@ def _client_result(run: LoopRun) -> AgentResult:
                                      timings=run.timings)
 
 
-__all__ = ["ENGINES", "Input", "Supervisor", "TurnStream"]
+__all__ = ["ENGINES", "REGISTRY", "EngineOptions", "Input", "Supervisor", "TurnEngine", "TurnStream"]
