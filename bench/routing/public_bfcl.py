@@ -9,7 +9,10 @@ nothing from it is committed), converts each case's functions to our `ToolSpec`s
   for the multiple-choice sets, the ground truth's function;
 * abstention (`irrelevance`, `live_irrelevance`): no tool was called.
 
-Keep it unseen: read these figures, do not tune the model on these cases.
+Keep it unseen: read these figures, do not tune the model on these cases. Each set is also run
+with two trivial baselines, so no figure reads better than it is: always calling the first tool
+offered (which scores 100% on the relevance sets, where any call counts) and always abstaining
+(100% on the abstention sets).
 
     uv run --frozen python bench/routing/public_bfcl.py [--limit N]
 """
@@ -22,7 +25,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from agent_lib.emulator.models.base import Message, ToolSpec
+from agent_lib.emulator.models.base import Message, ModelTurn, ToolCall, ToolSpec
 from agent_lib.emulator.models.reference import ReferenceModel
 
 VERSION = "2026.3.23"
@@ -80,8 +83,26 @@ def _messages(case: dict) -> list[Message]:
                     str(m["content"])) for m in turn]
 
 
-def run(limit: int | None) -> dict[str, tuple[int, int]]:
-    model = ReferenceModel()
+class AlwaysFirstTool:
+    """Trivial baseline: calls the first tool offered."""
+
+    def respond(self, messages: list[Message], tools: list[ToolSpec]) -> ModelTurn:
+        return ModelTurn(tool_calls=(ToolCall(tools[0].name, {}, "call_0"),) if tools else ())
+
+
+class AlwaysAbstain:
+    """Trivial baseline: never calls a tool."""
+
+    def respond(self, messages: list[Message], tools: list[ToolSpec]) -> ModelTurn:
+        return ModelTurn(text="")
+
+
+MODELS = {"reference model": ReferenceModel, "always the first tool": AlwaysFirstTool,
+          "always abstain": AlwaysAbstain}
+
+
+def run(limit: int | None, model: object | None = None) -> dict[str, tuple[int, int]]:
+    model = model or ReferenceModel()
     zf = zipfile.ZipFile(_wheel())
     scores: dict[str, tuple[int, int]] = {}
     for name, kind in SETS.items():
@@ -91,7 +112,7 @@ def run(limit: int | None) -> dict[str, tuple[int, int]]:
         for case in cases:
             tools = [ToolSpec(f["name"], f.get("description", ""), _schema(f.get("parameters", {})))
                      for f in case["function"]]
-            called = {c.name for c in model.respond(_messages(case), tools).tool_calls}
+            called = {c.name for c in model.respond(_messages(case), tools).tool_calls}  # type: ignore[attr-defined]
             if kind == "abstain":
                 good += not called
             elif kind == "relevance":
@@ -108,12 +129,15 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="cases per set (default: all)")
     args = parser.parse_args()
     start = time.perf_counter()
-    scores = run(args.limit)
-    print(f"BFCL v4 ({VERSION}), reference model, routing only; {time.perf_counter() - start:.1f} s")
-    print(f"{'set':18} {'kind':10} {'correct':>9} {'rate':>7}")
-    for name, (good, total) in scores.items():
-        rate = good / total if total else float("nan")
-        print(f"{name:18} {SETS[name]:10} {good:>4}/{total:<4} {rate:7.1%}")
+    scores = {label: run(args.limit, cls()) for label, cls in MODELS.items()}
+    print(f"BFCL v4 ({VERSION}), routing only; {time.perf_counter() - start:.1f} s")
+    print(f"{'set':18} {'kind':10} " + " ".join(f"{label:>22}" for label in MODELS))
+    for name in SETS:
+        cells = []
+        for label in MODELS:
+            good, total = scores[label][name]
+            cells.append(f"{good:>5}/{total:<5} {good / total if total else float('nan'):7.1%}".rjust(22))
+        print(f"{name:18} {SETS[name]:10} " + " ".join(cells))
 
 
 if __name__ == "__main__":

