@@ -173,9 +173,7 @@ class ParallelResult:
 
 def bench_parallel(env: Env, runs: int, model_ms: float, tool_ms: float) -> ParallelResult:
     """Median wall time of the PARALLEL workload over its critical path, on both engines."""
-    from agent_lib.supervisor.tools._mcp_sessions import (
-        McpSessions,  # how the hosted route reaches a UC function
-    )
+    from agent_lib.supervisor.tools import McpSessions  # how the hosted route reaches a UC function
 
     wl.set_latency(env.ws, model_ms, tool_ms)
     res = ParallelResult(model_ms, tool_ms, runs)

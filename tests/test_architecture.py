@@ -8,6 +8,7 @@ hand with `uv run --frozen lint-imports`.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,17 @@ def test_ruff_finds_nothing() -> None:
     """pyflakes, import order and bugbear (the rule set in pyproject's `[tool.ruff.lint]`)."""
     done = _run("ruff", "check", "--no-cache", "src", "tests", "bench")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_tests_and_benchmarks_import_no_private_module() -> None:
+    """Tests and benchmarks go through public modules (`agent_lib.supervisor.tools`, not `_mcp`)."""
+    found = []
+    for path in [*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "agent_lib" and any(p.startswith("_") and not p.startswith("__") for p in parts):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
+    assert not found, found

@@ -157,8 +157,7 @@ def test_a_session_the_server_forgot_is_reopened_once(kit, script, emulator, fau
 
 
 def test_mcp_errors_are_diagnosed_as_before(kit, admin, emulator):
-    from agent_lib.supervisor.tools._mcp import McpHttpError, list_tools
-    from agent_lib.supervisor.tools._mcp_sessions import McpSessions
+    from agent_lib.supervisor.tools import McpHttpError, McpSessions, list_tools
     from agent_lib.supervisor.tools.base import ToolFailure
     from agent_lib.workspace import client_for
 

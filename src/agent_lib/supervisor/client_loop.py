@@ -32,7 +32,7 @@ from .history import check_history, model_history
 from .result import InputItems, Timing, error_output, normalize_input
 from .retry import RetryPolicy
 from .tools import ToolContext, Toolset, describe_error
-from .tools._openai import model_client
+from .tools.openai_clients import model_client
 from .tracing import Span, root_span
 
 if TYPE_CHECKING:

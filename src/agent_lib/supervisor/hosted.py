@@ -36,7 +36,7 @@ from .hosted_request import (
 from .hosted_stream import HostedStream
 from .result import AgentResult, InputItems, normalize_input
 from .retry import RetryPolicy
-from .tools._openai import model_client
+from .tools.openai_clients import model_client
 from .tracing import root_span
 
 if TYPE_CHECKING:

@@ -14,13 +14,14 @@ Function names are listed in `naming`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from ...errors import SupervisorError
-from ._mcp import unwrap
+from ._mcp import McpHttpError, list_tools, unwrap
+from ._mcp_sessions import McpSessions
 from .app import AppExecutor
 from .base import Executor, FunctionTool, ToolContext, ToolFailure
 from .genie import GenieExecutor
@@ -31,23 +32,31 @@ from .uc_function import UcFunctionExecutor
 _NAME_LENGTHS = (8, 16, 32, 64)
 
 
+ExecutorFactory = Callable[[Any, ToolContext, int], Executor]
+"""Builds the executor of one hosted tool; the int is the length of the id prefix in its function
+name (Genie spaces and Knowledge Assistants; the others ignore it)."""
+
+EXECUTORS: dict[str, ExecutorFactory] = {
+    "genie_space": lambda tool, context, length: GenieExecutor(tool, context, name_length=length),
+    "knowledge_assistant": lambda tool, context, length: KnowledgeAssistantExecutor(
+        tool, context, name_length=length),
+    "uc_function": lambda tool, context, _: UcFunctionExecutor(tool, context),
+    "uc_connection": lambda tool, context, _: UcConnectionExecutor(tool, context),
+    "app": lambda tool, context, _: AppExecutor(tool, context),
+}
+"""The executor of each hosted tool type: a new tool type is one entry here."""
+
+_NAMED_BY_PREFIX = frozenset({"genie_space", "knowledge_assistant"})
+
+
 def _executors(tools: Sequence[Any], context: ToolContext) -> list[Executor]:
     """One executor per tool; Genie spaces / assistants sharing a name prefix get longer names."""
+    unknown = [t.type for t in tools if t.type not in EXECUTORS]
+    if unknown:  # pragma: no cover - AgentSpec admits only the registered types
+        raise SupervisorError(f"unknown hosted tool type {unknown[0]!r}", cause="request")
+    fixed = {i: EXECUTORS[t.type](t, context, 0) for i, t in enumerate(tools) if t.type not in _NAMED_BY_PREFIX}
     for length in _NAME_LENGTHS:
-        built: list[Executor] = []
-        for tool in tools:
-            if tool.type == "genie_space":
-                built.append(GenieExecutor(tool, context, name_length=length))
-            elif tool.type == "knowledge_assistant":
-                built.append(KnowledgeAssistantExecutor(tool, context, name_length=length))
-            elif tool.type == "uc_function":
-                built.append(UcFunctionExecutor(tool, context))
-            elif tool.type == "uc_connection":
-                built.append(UcConnectionExecutor(tool, context))
-            elif tool.type == "app":
-                built.append(AppExecutor(tool, context))
-            else:  # pragma: no cover - AgentSpec admits only the five types
-                raise SupervisorError(f"unknown hosted tool type {tool.type!r}", cause="request")
+        built = [fixed[i] if i in fixed else EXECUTORS[t.type](t, context, length) for i, t in enumerate(tools)]
         names = [e.name for e in built if hasattr(e, "name") and not isinstance(e, UcConnectionExecutor)]
         if len(names) == len(set(names)):
             return built
@@ -171,4 +180,5 @@ def describe_error(exc: BaseException) -> str:
     return redact(f"{kind} ({status}): {text}" if status else f"{kind}: {text}")
 
 
-__all__ = ["Executor", "FunctionTool", "ToolContext", "ToolFailure", "Toolset", "describe_error"]
+__all__ = ["EXECUTORS", "Executor", "FunctionTool", "McpHttpError", "McpSessions", "ToolContext", "ToolFailure",
+           "Toolset", "describe_error", "list_tools"]

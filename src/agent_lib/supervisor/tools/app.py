@@ -31,7 +31,7 @@ class AppExecutor(Executor):
             "The request for the App, self-contained (no references to earlier messages)."))]
 
     def _openai(self) -> Any:
-        from ._openai import model_client, oauth_workspace_client
+        from .openai_clients import model_client, oauth_workspace_client
 
         with self._lock:
             if self._client is None:

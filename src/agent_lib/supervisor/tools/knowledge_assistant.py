@@ -46,7 +46,7 @@ class KnowledgeAssistantExecutor(Executor):
             return self._endpoint
 
     def call(self, name: str, arguments: dict[str, Any]) -> str:
-        from ._openai import model_client
+        from .openai_clients import model_client
 
         question = require_question(arguments)
         endpoint = self.endpoint()
