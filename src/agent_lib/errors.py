@@ -8,6 +8,7 @@ it, so a notebook cell or a CI log is enough to fix the problem without reading 
     ├── ParamsError        a notebook parameter has a bad value
     ├── WorkspaceError     no workspace could be selected or reached
     ├── EmulatorError      the embedded emulated workspace failed to start or stop
+    ├── ResourceError      a tool's resource, a grant or a definition file is wrong (setup, grants)
     ├── SupervisorError    an agent turn failed (service error, stream error, failed response)
     ├── BundleError        databricks.yml / resources/*.yml cannot be read or resolved
     └── TaskFailed         a notebook task of `agent-lib run` failed (names notebook, cell, error)
@@ -46,6 +47,16 @@ class WorkspaceError(AgentLibError):
 
 class EmulatorError(AgentLibError):
     """The embedded emulated workspace could not start or stop."""
+
+
+class ResourceError(AgentLibError):
+    """A workspace resource (a tool's, a grant's principal, a definition file) is not as expected."""
+
+    def __init__(self, resource: str, problem: str, fix: str) -> None:
+        self.resource = resource
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{resource}: {problem}. Fix: {fix}")
 
 
 class SupervisorError(AgentLibError):

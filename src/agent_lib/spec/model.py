@@ -78,7 +78,7 @@ class AgentSpec(SpecModel):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data, tools in the nested wire form; `spec_from_dict` reads it back."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude_none=True)
 
     def to_yaml(self) -> str:
         """agent.yml text for this spec; loading it gives an equal spec."""

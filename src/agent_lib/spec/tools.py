@@ -55,6 +55,23 @@ class UcFunction(SpecModel):
 
     name: Identifier
     description: NonEmpty
+    definition: str | None = None
+    """Path of a `CREATE OR REPLACE FUNCTION` SQL file, relative to agent.yml, that notebook 01
+    creates the function from (and replaces it with when the file changes). Not sent to the
+    Supervisor API: only agent_lib reads it."""
+
+    local_keys: ClassVar[frozenset[str]] = frozenset({"definition"})
+
+    @field_validator("definition")
+    @classmethod
+    def _sql_file(cls, definition: str | None) -> str | None:
+        if definition is not None and not definition.lower().endswith(".sql"):
+            raise spec_problem(
+                f"'{definition}' is not a .sql file",
+                "point definition at the function's CREATE OR REPLACE FUNCTION file, "
+                "e.g. definition: functions/get_order_status.sql (relative to agent.yml)",
+            )
+        return definition or None
 
     @field_validator("name")
     @classmethod
@@ -143,8 +160,9 @@ class _HostedTool(SpecModel):
         return f"{self.type} {self.ref}"
 
     def to_wire(self) -> dict[str, Any]:
-        """The tool object of a Supervisor API request."""
-        return self.model_dump(mode="json")
+        """The tool object of a Supervisor API request (without agent_lib's own keys)."""
+        local = getattr(type(self.config), "local_keys", frozenset())
+        return self.model_dump(mode="json", exclude={self.type: set(local)} if local else None)
 
 
 class GenieSpaceTool(_HostedTool):

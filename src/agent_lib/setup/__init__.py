@@ -1,0 +1,84 @@
+"""Notebook 01: make sure every tool of the spec exists and is reachable; create UC functions.
+
+    report = setup_tools(ws.client, spec, spec_dir="..")   # one row per tool, plus the model
+    report                                                  # the table (tool, resource, status, action, fix)
+    report.raise_for_problems()                             # fails, naming each problem and its fix
+
+Everything goes through databricks-sdk. UC functions whose spec entry names a `definition` file
+(`CREATE OR REPLACE FUNCTION ...`, relative to agent.yml) are created when missing and replaced
+when the file changed; an unchanged one is left alone, so a second run changes nothing. Problems
+never stop the run half-way: every tool gets its row first, and `raise_for_problems` fails after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import AgentLibError
+from ..report import Table
+from .checks import CREATED, OK, PROBLEM, REPLACED, Row, check_model, check_tool
+from .definitions import DefinitionError, parse_definition, read_definition
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+    from ..spec import AgentSpec
+
+__all__ = ["CREATED", "OK", "PROBLEM", "REPLACED", "DefinitionError", "Row", "SetupFailed", "SetupReport",
+           "parse_definition", "read_definition", "setup_tools"]
+
+COLUMNS = ("tool", "resource", "status", "action", "fix")
+
+
+class SetupFailed(AgentLibError):
+    """Some tools are not usable; the message lists each with its fix (the table shows them all)."""
+
+    def __init__(self, problems: list[Row]) -> None:
+        self.problems = problems
+        lines = "; ".join(f"{r.tool}: {r.action}. Fix: {r.fix}" for r in problems)
+        super().__init__(f"set up tools: {len(problems)} tool(s) not usable: {lines}")
+
+
+@dataclass(frozen=True)
+class SetupReport:
+    """One row per tool (and the model), in spec order; shown as a table."""
+
+    rows: tuple[Row, ...]
+
+    @property
+    def problems(self) -> list[Row]:
+        return [r for r in self.rows if r.status == PROBLEM]
+
+    @property
+    def changes(self) -> int:
+        """How many resources this run created or replaced (0 on a re-run)."""
+        return sum(r.status in (CREATED, REPLACED) for r in self.rows)
+
+    def table(self) -> Table:
+        summary = f"{len(self.rows)} checked, {self.changes} changed, {len(self.problems)} problem(s)"
+        return Table.of(f"Tools ({summary})", COLUMNS,
+                        [(r.tool, r.resource, r.status, r.action, r.fix) for r in self.rows])
+
+    def _repr_html_(self) -> str:
+        return self.table()._repr_html_()
+
+    def __str__(self) -> str:
+        return str(self.table())
+
+    def raise_for_problems(self) -> None:
+        """Raise `SetupFailed` when any tool has a problem; a no-op otherwise."""
+        if self.problems:
+            raise SetupFailed(self.problems)
+
+
+def setup_tools(w: WorkspaceClient, spec: AgentSpec, *, spec_dir: str | Path = ".") -> SetupReport:
+    """Check (and where possible create) the model and every tool of `spec`, in order.
+
+    `spec_dir` is the folder of agent.yml: definition files are relative to it.
+    """
+    base = Path(spec_dir)
+    rows = [check_model(w, spec)]
+    rows += [check_tool(w, tool, base) for tool in spec.tools]
+    return SetupReport(tuple(rows))
