@@ -25,11 +25,12 @@ def _state_of(client, statement: str = "SELECT 1") -> sql.StatementState:
 
 
 @pytest.fixture
-def restricted(emulator, admin):
-    """The warehouse with its demo ACL replaced by the admin's own (so nobody else may use it)."""
+def restricted(admin):
+    """The warehouse with its demo ACL replaced by none (so only admins may use it), then restored."""
     admin.warehouses.set_permissions(WAREHOUSE_ID, access_control_list=[])
     yield admin
-    emulator.reset()
+    admin.warehouses.set_permissions(WAREHOUSE_ID, access_control_list=[sql.WarehouseAccessControlRequest(
+        group_name="users", permission_level=sql.WarehousePermissionLevel.CAN_USE)])
 
 
 def test_the_demo_warehouse_is_usable_by_every_user(admin):

@@ -1,4 +1,8 @@
-"""Fixtures of the workflow tests (setup, grants): a workspace reset before and after each test."""
+"""Fixtures of the workflow tests (setup, grants): their own emulated workspace, reset before each test.
+
+They create Apps, replace functions and grant privileges, so they do not share the session's
+workspace: a reset there would also invalidate the session's user tokens (`alice`).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="package")
+def workflow_emulator():
+    from agent_lib.emulator import start
+
+    ws = start(None)
+    yield ws
+    ws.stop()
+
+
 @pytest.fixture
-def workspace(emulator):
-    """The session's emulated workspace reset to the demo, and reset again after the test."""
-    emulator.reset()
-    yield emulator
-    emulator.reset()
+def workspace(workflow_emulator):
+    """The workflow tests' emulated workspace, reset to the seeded demo."""
+    workflow_emulator.reset()
+    return workflow_emulator
 
 
 @pytest.fixture

@@ -127,7 +127,8 @@ def _resource_key(prefix: str, ref: str, used: set[str]) -> str:
 
 
 def bundle_app_resources(
-    spec: AgentSpec, *, ka_endpoints: Mapping[str, str] | None = None
+    spec: AgentSpec, *, ka_endpoints: Mapping[str, str] | None = None,
+    experiment_id: str | None = None, warehouse_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """`resources.apps.<key>.resources` entries for the agent App (app-templates.md §3.5).
 
@@ -135,16 +136,27 @@ def bundle_app_resources(
     `authorization: user` only the model endpoint is bound and `user_scopes(spec)` goes into
     `user_api_scopes`. The model's entry is always named `model-endpoint`. A genie_space entry's
     own `name` (a display name in the bundle schema) is the space id, since the spec has no title.
+
+    With `experiment_id` the App may write its traces (`experiment`, CAN_EDIT, both modes); with
+    `warehouse_id` its service principal may use the SQL warehouse that Genie spaces and UC
+    functions run on (`sql-warehouse`, CAN_USE, app authorization with such tools). The bundle passes
+    references (`${resources.experiments...id}`), notebook 02 the workspace's ids.
     """
     used: set[str] = set()
     model = {
         "name": _resource_key("model", "endpoint", used),
         "serving_endpoint": {"name": spec.model, "permission": "CAN_QUERY"},
     }
-    if spec.authorization == "user":
-        return [model]
-    endpoints = ka_endpoints or {}
     resources = [model]
+    if experiment_id:
+        resources.append({"name": _resource_key("experiment", "", used),
+                          "experiment": {"experiment_id": experiment_id, "permission": "CAN_EDIT"}})
+    if spec.authorization == "user":
+        return resources
+    if warehouse_id and any(t.type in ("genie_space", "uc_function") for t in spec.tools):
+        resources.append({"name": _resource_key("sql-warehouse", "", used),
+                          "sql_warehouse": {"id": warehouse_id, "permission": "CAN_USE"}})
+    endpoints = ka_endpoints or {}
     for tool in spec.tools:
         ref = tool.ref
         if tool.type == "genie_space":
