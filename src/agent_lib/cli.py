@@ -5,6 +5,10 @@
                                                    a token from that running workspace
     agent-lib emulator model [ENDPOINT] [--passthrough URL --model M | --reference]
                                                    which model answers an endpoint
+    agent-lib setup [--workspace W] [--spec PATH]  check every tool of the spec, create UC functions
+    agent-lib grants [--apply] [--users U,...]     plan (and apply) the grants and scopes the tools need
+    agent-lib grants --write-bundle | --check-bundle
+                                                   the bundle App's resources/scopes from agent.yml
     agent-lib run [...]                            run the bundle job's notebooks in order
     agent-lib app [--port 8000] [--reload] [--workers N] [--workspace ...]
                                                    serve the agent App locally (chat page, /invocations)
@@ -159,6 +163,50 @@ def _app(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .setup import setup_tools
+    from .spec import load_spec
+    from .workspace import connect
+
+    spec = load_spec(args.spec)
+    with connect(args.workspace, host=args.host, state_dir=args.state) as ws:
+        report = setup_tools(ws.client, spec, spec_dir=Path(args.spec).parent)
+    print(report)
+    return 1 if report.problems else 0
+
+
+def _grants(args: argparse.Namespace) -> int:
+    from .grants import apply_grants, bundle_drift, plan_grants, write_bundle
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    if args.write_bundle or args.check_bundle:
+        path = args.bundle_file
+        if args.write_bundle:
+            changed = write_bundle(spec, path)
+            print(f"agent-lib grants: {path} {'rewritten' if changed else 'already agrees with ' + args.spec}")
+            return 0
+        drift = bundle_drift(spec, path)
+        print("\n".join(drift) or f"agent-lib grants: {path} agrees with {args.spec}")
+        return 1 if drift else 0
+    from .tracking import use_experiment
+    from .workspace import connect
+
+    users = [u.strip() for u in args.users.split(",") if u.strip()]
+    with connect(args.workspace, host=args.host, state_dir=args.state) as ws:
+        experiment = use_experiment(ws, args.experiment, state_dir=args.state) if args.experiment else None
+        plan = plan_grants(ws.client, spec, users=users, warehouse_id=args.warehouse_id,
+                           experiment_id=experiment.experiment_id if experiment else None)
+        result = apply_grants(ws.client, plan, dry_run=not args.apply)
+    print(result if args.apply else plan)
+    if not args.apply:
+        print(f"agent-lib grants: dry run, nothing changed ({plan.changes} to add); pass --apply to apply")
+    return 1 if result.problems else 0
+
+
+
 def _run(args: argparse.Namespace) -> int:
     from .bundle import parse_var_flags
     from .errors import AgentLibError, TaskFailed
@@ -243,6 +291,25 @@ def build_parser() -> argparse.ArgumentParser:
     disc.add_argument("--add", nargs="+", default=[], metavar="KEY", help="ids or names to add (2nd column)")
     disc.add_argument("--all", action="store_true", help="add every tool listed")
     disc.set_defaults(func=_discover)
+    for name, helper in (("setup", "check every tool of the spec; create UC functions from their files"),
+                         ("grants", "plan (and with --apply apply) the grants and scopes the tools need")):
+        cmd = sub.add_parser(name, help=helper, description=helper)
+        cmd.add_argument("--workspace", default="emulated",
+                         help="emulated (default) | profile:<name> | host | notebook")
+        cmd.add_argument("--host", default="", help="workspace host for --workspace host")
+        cmd.add_argument("--spec", default="agent.yml", help="the agent spec file")
+        cmd.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+        cmd.set_defaults(func=_setup if name == "setup" else _grants)
+    grants = sub.choices["grants"]
+    grants.add_argument("--apply", action="store_true", help="apply the plan (default: a dry run)")
+    grants.add_argument("--users", default="", help="comma-separated users or groups to grant the tools to")
+    grants.add_argument("--warehouse-id", default="", help="SQL warehouse the tools run on (default: found)")
+    grants.add_argument("--experiment", default="", help="MLflow experiment the App logs to (CAN_EDIT)")
+    grants.add_argument("--write-bundle", action="store_true",
+                        help="rewrite the bundle App's resources and user_api_scopes from the spec (offline)")
+    grants.add_argument("--check-bundle", action="store_true",
+                        help="fail when the bundle App's resources or user_api_scopes differ from the spec")
+    grants.add_argument("--bundle-file", default="resources/agent_lib.app.yml", help="the bundle's App file")
     run = sub.add_parser("run", help="run the bundle job's notebooks in order (offline by default)")
     run.add_argument("--target", default=None, help="bundle target (default: the bundle's default, dev)")
     run.add_argument("--only", action="append", default=[], metavar="TASKS",

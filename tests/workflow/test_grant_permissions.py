@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from databricks.sdk.service import apps, iam
 
@@ -10,9 +12,8 @@ from agent_lib.errors import ResourceError, SpecError
 from agent_lib.grants import ADDED, PRESENT, TO_ADD, UNVERIFIED, apply_grants, plan_grants
 from agent_lib.spec import apply_overrides, spec_from_dict, user_scopes
 
-from .conftest import ROOT
-from .tool_calls import call_each_tool
 
+ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 
 
@@ -28,7 +29,7 @@ def _denied(outcomes: dict[str, str]) -> dict[str, bool]:
     return {tool: out.startswith("denied") for tool, out in outcomes.items()}
 
 
-def test_the_apps_identity_is_denied_every_tool_until_apply_and_a_second_apply_changes_nothing(
+def test_the_apps_identity_is_denied_every_tool_until_apply_and_a_second_apply_changes_nothing(call_each_tool,
         workspace, demo_spec):
     admin = workspace.client()
     admin.apps.create_and_wait(apps.App(name=demo_spec.name))  # as a bundle deploy would have made it
@@ -86,7 +87,7 @@ def test_apply_adds_only_and_keeps_what_others_granted_or_declared(workspace, de
     assert any(e.user_name == CAROL for e in acl)
 
 
-def test_user_authorization_scopes_per_tool_type_and_grants_for_two_users(workspace, demo_spec):
+def test_user_authorization_scopes_per_tool_type_and_grants_for_two_users(workspace, demo_spec, call_each_tool):
     admin = workspace.client()
     data = apply_overrides(demo_spec.to_dict(), {"authorization": "user"})
     data["tools"] = [t for t in data["tools"]

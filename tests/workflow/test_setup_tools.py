@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+from pathlib import Path
+
 import pytest
 from databricks.sdk.errors import NotFound
 
@@ -11,8 +13,8 @@ from agent_lib.emulator.core.demo_ids import WAREHOUSE_ID
 from agent_lib.setup import CREATED, OK, PROBLEM, REPLACED, SetupFailed, setup_tools
 from agent_lib.spec import spec_from_dict
 
-from .conftest import ROOT
 
+ROOT = Path(__file__).resolve().parents[2]
 CALLS = {
     "main.sales.get_order_status": "SELECT * FROM main.sales.get_order_status('SO-10042')",
     "main.sales.convert_currency": "SELECT main.sales.convert_currency(100.0, 'USD', 'EUR')",

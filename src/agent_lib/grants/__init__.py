@@ -15,6 +15,7 @@ nothing. `write_bundle` / `bundle_drift` keep `resources/agent_lib.app.yml` in s
 
 from .bundle import APP_FILE, bundle_drift, desired_bundle_keys, write_bundle
 from .desired import APP_SP, Grant
+from .params import GrantParams
 from .plan import (
                    ADDED,
                    FAILED,
@@ -29,6 +30,6 @@ from .plan import (
                    plan_grants,
 )
 
-__all__ = ["ADDED", "APP_FILE", "APP_SP", "FAILED", "PRESENT", "PROBLEM", "TO_ADD", "UNVERIFIED", "Grant",
+__all__ = ["ADDED", "APP_FILE", "APP_SP", "FAILED", "PRESENT", "PROBLEM", "TO_ADD", "UNVERIFIED", "Grant", "GrantParams",
            "GrantPlan", "GrantsFailed", "Row", "apply_grants", "bundle_drift", "desired_bundle_keys",
            "plan_grants", "write_bundle"]

@@ -100,9 +100,13 @@ class GrantPlan:
     def __str__(self) -> str:
         return str(self.table())
 
-    def raise_for_problems(self) -> None:
+    def raise_for_problems(self) -> str:
+        """Raise `GrantsFailed` naming each problem; otherwise say what the run did."""
         if self.problems:
             raise GrantsFailed(self.problems)
+        if not self.applied:
+            return f"dry run: nothing changed, {self.changes} to add (set dry_run = False to apply)"
+        return f"applied: {self.changes} added; the workspace now matches agent.yml"
 
 
 def _grant_row(w: WorkspaceClient, grant: Grant, who: Principal | None, app_label: str) -> Row:

@@ -20,13 +20,14 @@ from ..errors import AgentLibError
 from ..report import Table
 from .checks import CREATED, OK, PROBLEM, REPLACED, Row, check_model, check_tool
 from .definitions import DefinitionError, parse_definition, read_definition
+from .params import SetupParams
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
     from ..spec import AgentSpec
 
-__all__ = ["CREATED", "OK", "PROBLEM", "REPLACED", "DefinitionError", "Row", "SetupFailed", "SetupReport",
+__all__ = ["CREATED", "OK", "PROBLEM", "REPLACED", "DefinitionError", "Row", "SetupFailed", "SetupParams", "SetupReport",
            "parse_definition", "read_definition", "setup_tools"]
 
 COLUMNS = ("tool", "resource", "status", "action", "fix")
@@ -67,10 +68,11 @@ class SetupReport:
     def __str__(self) -> str:
         return str(self.table())
 
-    def raise_for_problems(self) -> None:
-        """Raise `SetupFailed` when any tool has a problem; a no-op otherwise."""
+    def raise_for_problems(self) -> str:
+        """Raise `SetupFailed` when any tool has a problem; otherwise say that all are usable."""
         if self.problems:
             raise SetupFailed(self.problems)
+        return f"all {len(self.rows)} usable ({self.changes} created or replaced)"
 
 
 def setup_tools(w: WorkspaceClient, spec: AgentSpec, *, spec_dir: str | Path = ".") -> SetupReport:
