@@ -12,7 +12,6 @@ from agent_lib.errors import ResourceError, SpecError
 from agent_lib.grants import ADDED, PRESENT, TO_ADD, UNVERIFIED, apply_grants, plan_grants
 from agent_lib.spec import apply_overrides, spec_from_dict, user_scopes
 
-
 ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from databricks.sdk.errors import NotFound
 from agent_lib.emulator.core.demo_ids import WAREHOUSE_ID
 from agent_lib.setup import CREATED, OK, PROBLEM, REPLACED, SetupFailed, setup_tools
 from agent_lib.spec import spec_from_dict
-
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLS = {

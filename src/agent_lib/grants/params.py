@@ -14,7 +14,7 @@ class GrantParams(NotebookParams):
     """Directory where the emulated workspace keeps its SQLite state."""
     dry_run: bool = True
     """Show the plan of changes without applying any (set false to apply; the job does)."""
-    users: list[str] = []
+    users: tuple[str, ...] = ()
     """Users or groups given each tool's permissions (user authorization), e.g. alice@example.com, bob@example.com."""
     warehouse_id: str = ""
     """SQL warehouse the Genie space and UC functions run on; empty finds it (the space's, or the first)."""
