@@ -143,3 +143,17 @@ def test_a_tool_the_caller_cannot_see_is_a_problem_row_not_a_half_applied_plan(w
 
 def test_the_demo_spec_files_are_found_from_the_repository_root():
     assert (ROOT / "agent.yml").is_file()
+
+
+def test_a_level_the_resource_type_does_not_have_and_an_app_without_principal_are_named_errors():
+    from agent_lib.grants import Grant
+    from agent_lib.grants.app import app_principal
+
+    with pytest.raises(ResourceError) as err:
+        Grant("app", "acl", "genie", GENIE_SPACE_ID, "Genie space x", "CAN_QUERY", "why")
+    assert "CAN_QUERY is not a permission a genie has" in str(err.value) and "CAN_RUN" in err.value.fix
+    with pytest.raises(ResourceError, match="EXECUTE"):
+        Grant("app", "uc", "connection", "ticketing", "connection ticketing", "EXECUTE", "why")
+    with pytest.raises(ResourceError) as err:
+        app_principal(None, apps.App(name="half-made"))
+    assert err.value.resource == "App half-made" and "service principal" in err.value.problem
