@@ -15,6 +15,7 @@ runs the notebook on that kernel.
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import threading
 from collections.abc import Mapping
@@ -25,21 +26,30 @@ __all__ = ["KERNEL_NAME", "Kernel", "notebook_imports"]
 
 KERNEL_NAME = "python3"
 START_TIMEOUT_SECONDS = 60
-# agent_lib imports these inside the functions that need them (no work at import time), so a
-# notebook's own import lines do not show them; they are the bulk of a notebook's import time.
-LAZY_LIBRARIES = ("databricks.sdk", "mlflow")
+# agent_lib modules import these heavy libraries inside the functions that need them (no work at
+# import time), so a notebook's own import lines do not show them; yet they are the bulk of its
+# import time. Warm-up imports them for notebooks that import the module (a stale entry only
+# costs a useless import).
+LAZY_IMPORTS: dict[str, tuple[str, ...]] = {
+    "agent_lib.workspace": ("databricks.sdk",),
+    "agent_lib.tracking": ("mlflow",),
+    "agent_lib.evaluation": ("mlflow",),
+}
 
 
 def notebook_imports(notebook: Path) -> list[str]:
-    """The modules a notebook's code cells import (`import a.b`, `from a.b import c` -> `a.b`)."""
-    import nbformat
+    """The modules a notebook's code cells import (`import a.b`, `from a.b import c` -> `a.b`).
 
-    nb = nbformat.read(str(notebook), as_version=4)
+    Read as plain JSON: nbformat's import (its schema validator) costs seconds on a busy machine,
+    and this runs before the kernel it prepares can start.
+    """
     modules: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    for cell in json.loads(notebook.read_text()).get("cells", []):
+        if cell.get("cell_type") != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else text
+        source = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
         try:
             tree = ast.parse(source)
         except SyntaxError:
@@ -82,10 +92,10 @@ class Kernel:
         # IPC sockets in a private folder: nothing listens on the network, and no plain-TCP warning.
         sockets = Path(tempfile.mkdtemp(prefix="agent-lib-kernel-"))
         manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets / "k"))
-        manager.start_kernel(cwd=str(cwd), env=dict(env))
+        manager.start_kernel(cwd=str(cwd), env=dict(env))  # boots while the rest is prepared
         modules = notebook_imports(notebook) if warm else []
-        if any(name.split(".")[0] == "agent_lib" for name in modules):
-            modules += [name for name in LAZY_LIBRARIES if name not in modules]
+        for lazy in [lib for name in modules for lib in LAZY_IMPORTS.get(name, ())]:
+            modules += [lazy] if lazy not in modules else []
         kernel = cls(manager, threading.Thread(target=lambda: None), sockets)
         kernel._warm_up = threading.Thread(target=kernel._prepare, args=(modules,), daemon=True,
                                            name=f"kernel-warm-up-{notebook.stem}")
