@@ -137,15 +137,16 @@ class ChatPanel:
         self.session = session
         self._trace_url: TraceUrl = trace_url or (lambda trace_id: None)
         self._thread: threading.Thread | None = None
+        self._running = False
         self._decisions: dict[str, bool] = {}
         self.turn_widgets: list[TurnWidget] = []
         session.reset()
 
-        label = {"description_width": "initial"}
+        fit = {"description_width": "initial"}
         self.model = w.Dropdown(options=session.models, value=session.model, description="Model",
-                                style=label)
+                                style=fit)
         self.engine = w.ToggleButtons(options=["client", "hosted"], value=session.engine,
-                                      description="Engine", style={**label, "button_width": "80px"},
+                                      description="Engine", style={**fit, "button_width": "80px"},
                                       tooltips=["the agent loop runs here", "the Supervisor API runs the loop"])
         self.tools = [w.Checkbox(value=label in session.tools, description=label, indent=False,
                                  layout=w.Layout(width="auto")) for label in session.tool_labels]
@@ -177,7 +178,8 @@ class ChatPanel:
     # -- what a person does -------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """A turn is running (Send, Reset and the approval buttons wait for it)."""
+        return self._running
 
     def submit(self) -> None:
         """Send the text box's question (what the Send button does)."""
@@ -263,6 +265,7 @@ class ChatPanel:
         self._thread.start()
 
     def _set_busy(self, busy: bool) -> None:
+        self._running = busy
         self.send.disabled = busy
         self.reset.disabled = busy
 
