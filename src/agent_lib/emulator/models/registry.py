@@ -28,6 +28,8 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ApiError, invalid
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("agent_lib.emulator.models")
 
-KINDS = ("reference", "scripted", "passthrough", "echo")
 DEFAULT: dict[str, Any] = {"kind": "reference"}
 _STORE_KIND = "model-config"
 _RUNTIME_KEY = "models"
@@ -53,6 +54,69 @@ class EchoModel:
         return ModelTurn(text=f"Echo: {last}" if last else "Echo.")
 
 
+# -- the kinds of model ---------------------------------------------------------------------------
+
+def _check_scripted(config: dict[str, Any]) -> None:
+    from .scripted import parse_turn
+
+    turns = config.get("turns")
+    if not isinstance(turns, list):
+        raise ValueError("turns must be a list of scripted turns")
+    for i, t in enumerate(turns):
+        parse_turn(t, i)
+
+
+def _check_passthrough(config: dict[str, Any]) -> None:
+    for key in ("base_url", "model"):
+        if not isinstance(config.get(key), str) or not config[key]:
+            raise ValueError(f"{key} is required for kind 'passthrough'")
+    if "://" not in config["base_url"]:
+        raise ValueError("base_url must be an http(s) URL")
+    env = config.get("api_key_env")
+    if env is not None and (not isinstance(env, str) or not env.replace("_", "").isalnum()):
+        raise ValueError("api_key_env must be the NAME of an environment variable (never the key)")
+
+
+def _scripted(config: dict[str, Any], endpoint: str) -> Model:
+    from .scripted import ScriptedModel
+
+    return ScriptedModel(config.get("turns", []), label=f"scripted model on endpoint '{endpoint}'")
+
+
+def _passthrough(config: dict[str, Any], endpoint: str) -> Model:
+    from .passthrough import PassthroughModel
+
+    return PassthroughModel(config["base_url"], config["model"], api_key_env=config.get("api_key_env"),
+                            timeout_seconds=float(config.get("timeout_seconds", 120.0)),
+                            extra_body=config.get("extra_body"))
+
+
+def _reference(config: dict[str, Any], endpoint: str) -> Model:
+    from .reference import ReferenceModel
+
+    return ReferenceModel()
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """One kind of model an endpoint can serve: its config fields, their check, and how it is built."""
+
+    fields: frozenset[str]
+    build: Callable[[dict[str, Any], str], Model]
+    check: Callable[[dict[str, Any]], None] | None = None
+
+
+REGISTRY: dict[str, ModelKind] = {
+    "reference": ModelKind(frozenset({"kind"}), _reference),
+    "scripted": ModelKind(frozenset({"kind", "turns"}), _scripted, _check_scripted),
+    "passthrough": ModelKind(frozenset({"kind", "base_url", "model", "api_key_env", "timeout_seconds",
+                                        "extra_body"}), _passthrough, _check_passthrough),
+    "echo": ModelKind(frozenset({"kind"}), lambda config, endpoint: EchoModel()),
+}
+"""The model kinds by name (`{"kind": ...}` configs): a new kind is one entry here."""
+KINDS = tuple(REGISTRY)
+
+
 # -- config -------------------------------------------------------------------------------------
 
 def validate_config(config: Any) -> dict[str, Any]:
@@ -60,32 +124,16 @@ def validate_config(config: Any) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ValueError("a model config is an object with a 'kind'")
     kind = config.get("kind")
-    if kind not in KINDS:
+    if kind not in REGISTRY:
         raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})")
-    allowed = {"reference": {"kind"}, "echo": {"kind"}, "scripted": {"kind", "turns"},
-               "passthrough": {"kind", "base_url", "model", "api_key_env", "timeout_seconds",
-                               "extra_body"}}[kind]
+    allowed = REGISTRY[kind].fields
     unknown = sorted(set(config) - allowed)
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r} for kind {kind!r} "
                          f"(allowed: {', '.join(sorted(allowed))})")
-    if kind == "scripted":
-        from .scripted import parse_turn
-
-        turns = config.get("turns")
-        if not isinstance(turns, list):
-            raise ValueError("turns must be a list of scripted turns")
-        for i, t in enumerate(turns):
-            parse_turn(t, i)
-    if kind == "passthrough":
-        for key in ("base_url", "model"):
-            if not isinstance(config.get(key), str) or not config[key]:
-                raise ValueError(f"{key} is required for kind 'passthrough'")
-        if "://" not in config["base_url"]:
-            raise ValueError("base_url must be an http(s) URL")
-        env = config.get("api_key_env")
-        if env is not None and (not isinstance(env, str) or not env.replace("_", "").isalnum()):
-            raise ValueError("api_key_env must be the NAME of an environment variable (never the key)")
+    check = REGISTRY[kind].check
+    if check is not None:
+        check(config)
     return json.loads(json.dumps(config))
 
 
@@ -131,31 +179,7 @@ def _fingerprint(config: dict[str, Any]) -> str:
 
 def build(config: dict[str, Any], endpoint: str = "") -> Model:
     """A model instance from a (validated) config."""
-    kind = config.get("kind")
-    if kind == "scripted":
-        from .scripted import ScriptedModel
-
-        return ScriptedModel(config.get("turns", []), label=f"scripted model on endpoint '{endpoint}'")
-    if kind == "passthrough":
-        from .passthrough import PassthroughModel
-
-        return PassthroughModel(config["base_url"], config["model"], api_key_env=config.get("api_key_env"),
-                                timeout_seconds=float(config.get("timeout_seconds", 120.0)),
-                                extra_body=config.get("extra_body"))
-    if kind == "echo":
-        return EchoModel()
-    return _reference()
-
-
-def _reference() -> Model:
-    try:
-        from .reference import ReferenceModel  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.endswith("models.reference"):
-            log.warning("reference model not available; serving the echo model")
-            return EchoModel()
-        raise
-    return ReferenceModel()
+    return REGISTRY.get(config.get("kind", "reference"), REGISTRY["reference"]).build(config, endpoint)
 
 
 def model_for(state: EmulatorState, endpoint: str) -> Model:
@@ -221,5 +245,5 @@ def respond(state: EmulatorState, endpoint: str, messages: list[Message], tools:
     return turn
 
 
-__all__ = ["DEFAULT", "KINDS", "EchoModel", "build", "clear_config", "config_for", "install", "model_for",
+__all__ = ["DEFAULT", "KINDS", "REGISTRY", "EchoModel", "ModelKind", "build", "clear_config", "config_for", "install", "model_for",
            "respond", "set_config", "status", "validate_config"]
