@@ -40,3 +40,16 @@ class Table:
         out = [self.title, line, "  ".join("-" * w for w in widths)]
         out += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in self.rows]
         return "\n".join(out)
+
+
+class Shown:
+    """A result a notebook displays as its `table()`: HTML in Jupyter, text in logs and terminals."""
+
+    def table(self) -> Table:
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return self.table()._repr_html_()
+
+    def __str__(self) -> str:
+        return str(self.table())

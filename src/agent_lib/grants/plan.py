@@ -15,7 +15,7 @@ from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied
 
 from ..access import Principal, acl_level, implies, principal, uc_privileges
 from ..errors import AgentLibError
-from ..report import Table
+from ..report import Shown, Table
 from .app import (
     app_principal,
     create_app,
@@ -67,7 +67,7 @@ class Options:
 
 
 @dataclass(frozen=True)
-class GrantPlan:
+class GrantPlan(Shown):
     """Current vs desired for one spec; `apply_grants` turns it into a result of the same shape."""
 
     spec: AgentSpec
@@ -93,12 +93,6 @@ class GrantPlan:
         title = f"Grants for {self.spec.name} ({self.spec.authorization} authorization), {kind}: {counted}"
         return Table.of(title, COLUMNS, [(r.principal, r.resource, r.permission, r.status, r.reason)
                                          for r in self.rows])
-
-    def _repr_html_(self) -> str:
-        return self.table()._repr_html_()
-
-    def __str__(self) -> str:
-        return str(self.table())
 
     def raise_for_problems(self) -> str:
         """Raise `GrantsFailed` naming each problem; otherwise say what the run did."""

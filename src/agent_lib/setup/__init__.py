@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import AgentLibError
-from ..report import Table
+from ..report import Shown, Table
 from .checks import CREATED, OK, PROBLEM, REPLACED, Row, check_model, check_tool
 from .definitions import DefinitionError, parse_definition, read_definition
 from .params import SetupParams
@@ -43,7 +43,7 @@ class SetupFailed(AgentLibError):
 
 
 @dataclass(frozen=True)
-class SetupReport:
+class SetupReport(Shown):
     """One row per tool (and the model), in spec order; shown as a table."""
 
     rows: tuple[Row, ...]
@@ -61,12 +61,6 @@ class SetupReport:
         summary = f"{len(self.rows)} checked, {self.changes} changed, {len(self.problems)} problem(s)"
         return Table.of(f"Tools ({summary})", COLUMNS,
                         [(r.tool, r.resource, r.status, r.action, r.fix) for r in self.rows])
-
-    def _repr_html_(self) -> str:
-        return self.table()._repr_html_()
-
-    def __str__(self) -> str:
-        return str(self.table())
 
     def raise_for_problems(self) -> str:
         """Raise `SetupFailed` when any tool has a problem; otherwise say that all are usable."""
