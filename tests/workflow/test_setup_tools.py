@@ -105,3 +105,23 @@ def test_a_stopped_app_tool_is_a_problem_with_the_fix(workspace):
                            "tools": [{"app": {"name": "agent-lib-helpdesk", "description": "IT help."}}]})
     row = setup_tools(admin, spec).rows[1]
     assert row.status == PROBLEM and "not RUNNING" in row.action and "apps start" in row.fix
+
+
+def test_a_user_who_may_only_view_the_genie_space_is_told_to_ask_for_can_run(workspace):
+    from databricks.sdk.service import iam
+
+    from agent_lib.emulator.core.demo_ids import GENIE_SPACE_ID
+
+    admin = workspace.client()
+    alice = workspace.client(workspace.token_for("alice@example.com"))
+    spec = spec_from_dict({"model": "databricks-claude-sonnet-4-5",
+                           "tools": [{"genie_space": {"id": GENIE_SPACE_ID, "description": "Sales."}}]})
+    assert setup_tools(alice, spec).rows[1].status == PROBLEM  # not shared with her at all
+    admin.permissions.update("genie", GENIE_SPACE_ID, access_control_list=[iam.AccessControlRequest(
+        group_name="data-scientists", permission_level=iam.PermissionLevel.CAN_VIEW)])
+    row = setup_tools(alice, spec).rows[1]
+    assert row.status == PROBLEM and "you hold CAN_VIEW, not CAN_RUN" in row.action and "CAN_RUN" in row.fix
+    admin.permissions.update("genie", GENIE_SPACE_ID, access_control_list=[iam.AccessControlRequest(
+        user_name="alice@example.com", permission_level=iam.PermissionLevel.CAN_RUN)])
+    row = setup_tools(alice, spec).rows[1]
+    assert row.status == OK and "you hold CAN_RUN" in row.action

@@ -75,10 +75,14 @@ def check_genie(w: WorkspaceClient, tool: HostedTool) -> Row:
                         "check genie_space.id (the 32-hex id in the space's URL) and ask its owner "
                         "for CAN_RUN")
     resource = f"Genie space {space.title or tool.ref} ({tool.ref})"
-    level, _ = acl_level(w, "genie", tool.ref, me(w))
-    if not implies("genie", level, "CAN_RUN"):
-        return _problem(tool.label, resource, f"you hold {level or 'no permission'}, not CAN_RUN",
-                        "ask the space's owner for CAN_RUN (Share in the Genie space)")
+    try:
+        level, _ = acl_level(w, "genie", tool.ref, me(w))
+    except PermissionDenied:  # reading a space's ACL may need CAN_MANAGE; seeing the space proves CAN_VIEW
+        level = "CAN_VIEW or higher (its permissions are not readable to you)"
+    else:
+        if not implies("genie", level, "CAN_RUN"):
+            return _problem(tool.label, resource, f"you hold {level or 'no permission'}, not CAN_RUN",
+                            "ask the space's owner for CAN_RUN (Share in the Genie space)")
     if space.warehouse_id:
         try:
             wh = w.warehouses.get(space.warehouse_id)
