@@ -28,6 +28,8 @@ def test_each_question_gets_a_row_with_its_answer_tool_calls_and_trace(session):
     assert order["tool_calls"].endswith(" s)") and order["trace_id"].startswith("tr-")
     assert tickets["approvals"] == "approved search_tickets on ticketing"
     assert tickets["tool_calls"].startswith("search_tickets ") and "TCK-1008" in tickets["answer"]
+    shown = table._repr_html_()  # what the notebook displays: every cell whole, not cut at 50 characters
+    assert order["answer"].split("\n")[-1] in shown and "pre-wrap" in shown
 
 
 def test_deny_policy_and_separate_conversations(session):

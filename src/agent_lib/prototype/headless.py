@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from .turn import APPROVAL_STATES, CallView, TurnView
@@ -35,6 +36,29 @@ def describe_call(call: CallView, width: int = 160) -> str:
     return f"{call.name} {args} -> {shown}{took}"
 
 
+@lru_cache(maxsize=1)
+def _table_class() -> type[pd.DataFrame]:
+    """A DataFrame that a notebook shows whole (built on first use: pandas loads only when needed)."""
+    import pandas as pd
+
+    class AnswerTable(pd.DataFrame):
+        @property
+        def _constructor(self) -> type[pd.DataFrame]:
+            return AnswerTable
+
+        def _repr_html_(self) -> str:
+            style = self.style.set_properties(**{"white-space": "pre-wrap", "text-align": "left",
+                                                 "vertical-align": "top"})
+            return str(style.hide(axis="index").to_html())
+
+    return AnswerTable
+
+
+def answer_table(rows: Sequence[dict[str, str]]) -> pd.DataFrame:
+    """A DataFrame of `COLUMNS`, shown whole in a notebook: no cut cells, line breaks kept, left-aligned."""
+    return _table_class()(list(rows), columns=list(COLUMNS))
+
+
 def run_questions(session: ChatSession, questions: Sequence[str], *, approvals: Policy = "approve",
                   conversation: bool = True) -> pd.DataFrame:
     """Ask each question in order and return a table: question, answer, tool calls, approvals, error.
@@ -42,8 +66,6 @@ def run_questions(session: ChatSession, questions: Sequence[str], *, approvals: 
     `conversation=True` asks them as one conversation (each sees the ones before); False starts a
     new conversation for each. The session starts a new conversation first either way.
     """
-    import pandas as pd
-
     if approvals not in ("approve", "deny"):
         raise ValueError(f"approvals={approvals!r}: use 'approve' or 'deny' (what a headless run "
                          "answers to an MCP tool's approval request)")
@@ -56,7 +78,7 @@ def run_questions(session: ChatSession, questions: Sequence[str], *, approvals: 
         while views[-1].approvals and len(views) <= MAX_APPROVAL_ROUNDS:
             views.append(session.decide({r.id: approvals == "approve" for r in views[-1].approvals}))
         rows.append(_row(question, views))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    return answer_table(rows)
 
 
 def _row(question: str, views: list[TurnView]) -> dict[str, str]:
@@ -75,4 +97,4 @@ def _row(question: str, views: list[TurnView]) -> dict[str, str]:
     }
 
 
-__all__ = ["COLUMNS", "Policy", "describe_call", "run_questions"]
+__all__ = ["COLUMNS", "Policy", "answer_table", "describe_call", "run_questions"]
