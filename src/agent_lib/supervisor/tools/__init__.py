@@ -108,7 +108,11 @@ class Toolset:
                     from ..retry import status_of
 
                     name = getattr(executor, "name", None)
-                    if not isinstance(name, str):  # an MCP connection: its tools are unknown without a listing
+                    cause = unwrap(exc)
+                    # Degrade only what the tool itself found (the managed MCP server serves this caller no
+                    # such function, say); HTTP failures (a missing scope: 403, 5xx) still fail the turn, and
+                    # an MCP connection's tools are unknown without a listing.
+                    if not isinstance(name, str) or not isinstance(cause, ToolFailure) or status_of(cause):
                         raise SupervisorError(f"{label}: could not prepare the tool: {describe_error(exc)}",
                                               cause="tool", status=status_of(unwrap(exc))) from None
                     # This caller cannot use it (a user without the grant, say): offered anyway, each
