@@ -46,3 +46,19 @@ def test_tests_and_benchmarks_import_no_private_module() -> None:
                 if parts[0] == "agent_lib" and any(p.startswith("_") and not p.startswith("__") for p in parts):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
     assert not found, found
+
+
+def test_no_import_guards_or_importlib_dodges_in_the_package() -> None:
+    """The package's own modules are imported plainly: a renamed module fails loudly at import,
+    instead of silently dropping a service, its seed data or a way of issuing credentials."""
+    found = []
+    for path in (ROOT / "src" / "agent_lib").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            caught = node.type if isinstance(node, ast.ExceptHandler) else None
+            names = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "")
+                     for n in ast.walk(caught)} if caught is not None else set()
+            dodge = isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                "import_module", "__import__")
+            if names & {"ImportError", "ModuleNotFoundError"} or dodge:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, found

@@ -13,6 +13,7 @@ from typing import Any
 from ..core import demo_ids
 from ..core.identity import Principal
 from ..core.state import ADMIN_USER, EmulatorState
+from ..warehouse.demo import ensure_sales
 from . import connections, models
 from .securables import METASTORE_ID
 
@@ -134,12 +135,7 @@ def _exists(kind: str, key: str, state: EmulatorState) -> bool:
 
 
 def seed(state: EmulatorState) -> None:
-    try:  # the demo's sales tables (idempotent; the functions read them)
-        from ..warehouse.demo import ensure_sales
-    except ModuleNotFoundError:  # pragma: no cover - the warehouse demo is part of the package
-        ensure_sales = None
-    if ensure_sales is not None:
-        ensure_sales(state)
+    ensure_sales(state)  # the demo's sales tables (idempotent; the functions read them)
     admin = _admin(state)
     state.grants.create("metastore", METASTORE_ID, ADMIN_USER)
     if not _exists(models.CATALOG, demo_ids.CATALOG, state):
