@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from agent_lib.grants import APP_FILE, bundle_drift, write_bundle
-from agent_lib.spec import apply_overrides, load_spec, spec_from_dict, user_scopes
+from agent_lib.spec import app_user_scopes, apply_overrides, load_spec, spec_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def test_drift_is_reported_with_the_fix_and_the_generator_rewrites_only_its_keys
     assert any("user_api_scopes" in d for d in bundle_drift(user, path))
     write_bundle(user, path)
     app = yaml.safe_load(path.read_text())["resources"]["apps"]["agent_app"]
-    assert app["user_api_scopes"] == user_scopes(user)
+    assert app["user_api_scopes"] == app_user_scopes(user)
     assert [r["name"] for r in app["resources"]] == ["model-endpoint", "experiment"]
 
 

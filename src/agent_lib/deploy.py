@@ -303,14 +303,10 @@ def deploy_app(ws: Workspace, options: DeployOptions | None = None) -> DeployRes
 
 
 def app_user_scopes(spec: Any) -> list[str]:
-    """The App's `user_api_scopes`: the spec's (`spec.user_scopes`), plus `model-serving` under engine
-    `client`, whose loop calls the model endpoint itself with the user's token."""
-    from .spec import user_scopes
+    """The App's `user_api_scopes` (`agent_lib.spec.app_user_scopes`, which notebook 02 and the bundle use too)."""
+    from .spec import app_user_scopes as derived
 
-    scopes = set(user_scopes(spec))
-    if spec.engine == "client":
-        scopes.add("model-serving")
-    return sorted(scopes)
+    return derived(spec)
 
 
 def app_state(ws: Workspace, name: str) -> dict[str, Any]:

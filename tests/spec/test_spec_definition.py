@@ -38,3 +38,13 @@ def test_the_demo_spec_points_each_function_at_its_file(tmp_path):
     for tool in spec.tools:
         if tool.type == "uc_function":
             assert (root / tool.config.definition).is_file(), tool.label
+
+
+def test_the_apps_user_scopes_add_model_serving_for_the_client_engine():
+    from agent_lib.spec import app_user_scopes
+
+    genie = [{"genie_space": {"id": "x", "description": "d"}}]
+    client = spec_from_dict({"model": "m", "authorization": "user", "engine": "client", "tools": genie})
+    hosted = spec_from_dict({"model": "m", "authorization": "user", "engine": "hosted", "tools": genie})
+    assert app_user_scopes(client) == ["ai-gateway", "genie", "model-serving"]
+    assert app_user_scopes(hosted) == ["ai-gateway", "genie"]

@@ -10,7 +10,7 @@ from databricks.sdk.service import apps, iam
 from agent_lib.emulator.core.demo_ids import GENIE_SPACE_ID, HELPDESK_APP, WAREHOUSE_ID
 from agent_lib.errors import ResourceError, SpecError
 from agent_lib.grants import ADDED, PRESENT, TO_ADD, UNVERIFIED, apply_grants, plan_grants
-from agent_lib.spec import apply_overrides, spec_from_dict, user_scopes
+from agent_lib.spec import app_user_scopes, apply_overrides, spec_from_dict, user_scopes
 
 ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
@@ -95,12 +95,12 @@ def test_user_authorization_scopes_per_tool_type_and_grants_for_two_users(worksp
     assert user_scopes(spec) == ["ai-gateway", "catalog.connections", "genie", "mcp.functions", "model-serving"]
     plan = plan_grants(admin, spec, users=[ALICE, BOB])
     scope_rows = [r for r in plan.rows if r.resource.endswith("user_api_scopes")]
-    assert [r.permission for r in scope_rows] == user_scopes(spec)
+    assert [r.permission for r in scope_rows] == app_user_scopes(spec)  # the same list deploy and the bundle use
     assert {r.principal for r in plan.rows if r.resource.startswith("Genie")} == {f"user {ALICE}", f"user {BOB}"}
     result = apply_grants(admin, plan, dry_run=False)
     assert not result.problems, str(result)
     app = admin.apps.get(spec.name)
-    assert set(user_scopes(spec)) <= set(app.effective_user_api_scopes)
+    assert set(app_user_scopes(spec)) <= set(app.effective_user_api_scopes)
     assert [r.name for r in app.resources] == ["model-endpoint"]  # tools run as the user, not the App
     for user in (ALICE, BOB):
         client = workspace.client(workspace.token_for(user, scopes=list(app.effective_user_api_scopes)))

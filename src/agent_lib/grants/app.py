@@ -15,7 +15,7 @@ from databricks.sdk.errors import NotFound
 
 from ..access import Principal, principal
 from ..errors import ResourceError
-from ..spec import bundle_app_resources, user_scopes
+from ..spec import app_user_scopes, bundle_app_resources
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -57,7 +57,7 @@ def desired_resources(spec: AgentSpec, resolved: Resolved, experiment_id: str | 
 
 
 def desired_scopes(spec: AgentSpec) -> list[str]:
-    return user_scopes(spec) if spec.authorization == "user" else []
+    return app_user_scopes(spec) if spec.authorization == "user" else []
 
 
 def current_resources(app: App | None) -> dict[str, dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 `resources/agent_lib.app.yml` declares the agent App (`resources.apps.agent_app`). Its `resources`
 and `user_api_scopes` come from the spec through the same derivation notebook 02 applies to the
-live App (`agent_lib.spec.bundle_app_resources`, `user_scopes`), with bundle references where the
+live App (`agent_lib.spec.bundle_app_resources`, `app_user_scopes`), with bundle references where the
 workspace's ids are not known in advance (the experiment, the SQL warehouse).
 
     write_bundle(spec, "resources/agent_lib.app.yml")   # agent-lib grants --write-bundle
@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..spec import bundle_app_resources, user_scopes
+from ..spec import app_user_scopes, bundle_app_resources
 
 if TYPE_CHECKING:
     from ..spec import AgentSpec
@@ -37,7 +37,7 @@ def desired_bundle_keys(spec: AgentSpec) -> dict[str, Any]:
     keys: dict[str, Any] = {"resources": bundle_app_resources(
         spec, experiment_id=EXPERIMENT_REF, warehouse_id=WAREHOUSE_REF)}
     if spec.authorization == "user":
-        keys["user_api_scopes"] = user_scopes(spec)
+        keys["user_api_scopes"] = app_user_scopes(spec)
     return keys
 
 

@@ -8,6 +8,7 @@ Invalid specs fail here, before any network call, with `SpecError(field, problem
 
 from agent_lib.spec.derive import (
     Permission,
+    app_user_scopes,
     bundle_app_resources,
     function_tool_name,
     ka_endpoint_fallback,
@@ -51,6 +52,7 @@ __all__ = [
     "UcConnectionTool",
     "UcFunction",
     "UcFunctionTool",
+    "app_user_scopes",
     "apply_overrides",
     "bundle_app_resources",
     "function_tool_name",

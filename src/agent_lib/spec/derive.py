@@ -50,6 +50,16 @@ def user_scopes(spec: AgentSpec) -> list[str]:
     return sorted({"ai-gateway", *(_SCOPES[t.type] for t in spec.tools if t.type in _SCOPES)})
 
 
+def app_user_scopes(spec: AgentSpec) -> list[str]:
+    """The agent App's `user_api_scopes`: `user_scopes(spec)`, plus `model-serving` under engine
+    `client`, whose loop calls the model endpoint itself with the user's token. Notebook 02, the
+    SDK deployment and the bundle all declare this one list."""
+    scopes = set(user_scopes(spec))
+    if spec.engine == "client":
+        scopes.add("model-serving")
+    return sorted(scopes)
+
+
 def function_tool_name(uc_name: str) -> str:
     """`catalog.schema.function` → `catalog__schema__function`, the name output items carry."""
     parts = uc_name.split(".")
