@@ -22,54 +22,29 @@ signals help:
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from ..base import ToolSpec
 from . import tables
 from .text import apply_phrases, split_identifier, split_negated, stem, words
 
+_VERBS = json.loads(Path(__file__).with_name("verbs.json").read_text(encoding="utf-8"))
+"""The verb families and lists below, each with a line on where it came from."""
+
 # Families of verbs that need a tool which does exactly that. "strict" families are nouns too
 # ("order"), so for them only the tool's leading verb counts.
 CAPABILITIES: dict[str, tuple[frozenset[str], bool]] = {
-    "cancel": (frozenset("cancel cancels cancellation void revoke abort".split()), False),
-    "delete": (frozenset("delete deletes remove removes erase purge clear trash archive".split()), False),
-    "change": (
-        frozenset(
-            "change changes update updates modify modifies edit edits amend rename reschedule move set "
-            "reset".split()
-        ),
-        False,
-    ),
-    "turn": (frozenset("turn switch set toggle enable disable activate deactivate control".split()), False),
-    "order": (frozenset("order buy purchase place checkout create submit".split()), True),
-    "return": (frozenset("return returns refund refunds rma exchange".split()), False),
+    name: (frozenset(family["words"].split()), family["strict"])
+    for name, family in _VERBS["capabilities"]["families"].items()
 }
-_REQUEST_VERBS = {
-    **{v: "cancel" for v in ("cancel", "void", "revoke", "abort")},
-    **{v: "delete" for v in ("delete", "remove", "erase", "purge", "clear", "trash", "archive")},
-    **{v: "change" for v in ("change", "update", "modify", "edit", "amend", "rename", "reschedule", "move")},
-    **{v: "turn" for v in ("turn", "switch", "toggle", "enable", "disable")},
-    **{v: "order" for v in ("order", "buy", "purchase")},
-    "return": "return",
-}
-READ_VERBS = frozenset(
-    "get gets list lists search searches find finds check checks lookup look show shows fetch fetches "
-    "retrieve retrieves read reads query queries track tracks view count describe return returns "
-    "answer answers ask display".split()
-)
-WRITE_VERBS = frozenset(
-    "create creates add adds send sends submit submits book books schedule schedules post posts issue "
-    "issues pay pays reset resets request requests open opens file files raise raises make makes "
-    "refund refunds write writes log logs register registers reserve reserves invite invites set sets "
-    "put email mail text message notify remind".split()
-)
+_REQUEST_VERBS = {verb: name for name, family in _VERBS["capabilities"]["families"].items()
+                  for verb in family["request_verbs"].split()}
+READ_VERBS = frozenset(_VERBS["read_verbs"]["words"].split())
+WRITE_VERBS = frozenset(_VERBS["write_verbs"]["words"].split())
 # Verbs that name an action specific enough to pick a tool named after it ("email their contact").
-ACTION_VERBS = frozenset(
-    "email mail text message track translate convert play refund pay schedule remind define summarize "
-    "summarise calculate compute cancel order reset submit invite post share upload download print "
-    "deploy restart reboot approve reject assign escalate transfer deposit withdraw sign rate review "
-    "rename archive delete update install uninstall subscribe unsubscribe forward reply".split()
-)
+ACTION_VERBS = frozenset(_VERBS["action_verbs"]["words"].split())
 _POLITE = re.compile(
     r"^(?:(?:please|pls|kindly|can you|could you|would you|will you|i want to|i wanna|i'd like to|"
     r"i would like to|i need to|i have to|help me|go ahead and|let's|let me|just|ok|okay|hey|hi)\b[\s,]*)+",
