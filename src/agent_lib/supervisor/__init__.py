@@ -9,6 +9,9 @@
 `hosted` calls the Supervisor API (`/ai-gateway/mlflow/v1/responses`); `client` runs the same loop in
 this process, calling the model through `DatabricksOpenAI` and each tool through its own Databricks
 API. Both return `AgentResult` and stream openai Responses events. Failures raise `SupervisorError`.
+
+A server that runs the loop for its callers (the emulated workspace's Supervisor route) uses
+`agent_lib.supervisor.service`, and nothing else of this package.
 """
 
 from ..errors import SupervisorError
