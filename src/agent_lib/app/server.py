@@ -159,6 +159,10 @@ def _serve_processes(config: AppConfig, *, port: int, bind: str, workers: int, r
         config = config.model_copy(update={"host": emulated.host})
         assert emulated.emulator is not None
         os.environ["DATABRICKS_TOKEN"] = emulated.emulator.token  # the workers' identity; never printed
+        if config.experiment_name:  # created once here: workers racing to create the local store collide
+            from ..tracking import use_experiment
+
+            use_experiment(emulated, config.experiment_name, state_dir=config.state_dir)
     os.environ.update(config_env(config))
     try:
         if ready is not None:
