@@ -296,7 +296,7 @@ def callers(emulator) -> Iterator[Any]:
 
 
 def _entries(emulator, callers) -> list[Any]:
-    return list(callers._callers(emulator.state).entries.values())
+    return list(callers.callers_of(emulator.state).entries.values())
 
 
 def test_a_second_request_reuses_the_callers_clients_loop_and_mcp_session(emulator, script, callers):
@@ -353,7 +353,7 @@ def test_the_cache_is_bounded_and_leased_entries_outlive_eviction(emulator, call
 
     monkeypatch.setattr(callers, "CACHE_MAX_CALLERS", 1)
     state = emulator.state
-    cache = callers._callers(state)
+    cache = callers.callers_of(state)
     request = validate({"model": MODEL, "input": "hi", "tools": [UC]})
     admin = state.identities.resolve(emulator.token)
     held = callers.open_session(state, admin, emulator.token, request)

@@ -186,7 +186,8 @@ class Callers:
             entry.close(self.state)
 
 
-def _callers(state: EmulatorState) -> Callers:
+def callers_of(state: EmulatorState) -> Callers:
+    """The workspace's cache of callers (created on first use, cleared when the workspace closes)."""
     with _lock:
         cache = state.runtime.get(CACHE_KEY)
         if cache is None:
@@ -197,7 +198,7 @@ def _callers(state: EmulatorState) -> Callers:
 
 def cache_stats(state: EmulatorState) -> dict[str, int]:
     """How often the route built or reused callers' clients and loops (see `Callers`)."""
-    cache = _callers(state)
+    cache = callers_of(state)
     with cache._lock:
         return {**cache.stats, "callers": len(cache.entries)}
 
@@ -205,7 +206,7 @@ def cache_stats(state: EmulatorState) -> dict[str, int]:
 def forget_callers(state: EmulatorState) -> None:
     """Drop every cached caller and zero the counters: the next request builds its clients and
     lists its tools afresh."""
-    cache = _callers(state)
+    cache = callers_of(state)
     cache.clear()
     with cache._lock:
         cache.stats = dict.fromkeys(cache.stats, 0)
@@ -214,6 +215,6 @@ def forget_callers(state: EmulatorState) -> None:
 def open_session(state: EmulatorState, caller: Principal, token: str, request: SupervisorRequest) -> Session:
     """The client engine's loop for `request`, acting as `caller`: the caller's cached clients and
     MCP sessions, and the loop (tool listings included) of an earlier request of the same shape."""
-    cache = _callers(state)
+    cache = callers_of(state)
     entry, loop = cache.lease(caller, token, request)
     return Session(state, loop, entry, cache)
