@@ -123,6 +123,23 @@ def _running_emulator(host: str) -> object:
     return client_for(host, admin)
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    """What works and what does not, with the fix for each problem; exit 1 when anything is wrong."""
+    from pathlib import Path
+
+    from .doctor import diagnose
+    from .spec import load_spec
+    from .workspace import connect
+
+    spec = load_spec(args.spec)
+    users = tuple(u.strip() for u in args.users.split(",") if u.strip())
+    with connect(args.workspace, host=args.host, state_dir=_state_folder(args.state), verify=False) as ws:
+        report = diagnose(ws, spec, spec_dir=Path(args.spec).parent, users=users,
+                          experiment_name=args.experiment)
+    print(report)
+    return 0 if report.healthy else 1
+
+
 def _port(text: str) -> int:
     """argparse type: a TCP port, 0 meaning a free one."""
     try:
@@ -310,6 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     grants.add_argument("--check-bundle", action="store_true",
                         help="fail when the bundle App's resources or user_api_scopes differ from the spec")
     grants.add_argument("--bundle-file", default="resources/agent_lib.app.yml", help="the bundle's App file")
+    doc = sub.add_parser("doctor", help="what works and what does not, with the fix for each problem",
+                         description="Read-only checks, in the order to fix them: authentication, the "
+                                     "model endpoint, each tool of the spec, the MLflow experiment, the "
+                                     "permissions and scopes the agent needs, the App's state.")
+    doc.add_argument("--workspace", default="emulated",
+                     help="emulated (default) | profile:<name> | host | notebook")
+    doc.add_argument("--host", default="", help="workspace host for --workspace host")
+    doc.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    doc.add_argument("--spec", default="agent.yml", help="the agent spec")
+    doc.add_argument("--users", default="", help="comma-separated users/groups (user authorization)")
+    doc.add_argument("--experiment", default="/Shared/agent-lib", help="the MLflow experiment (path)")
+    doc.set_defaults(func=_doctor)
     run = sub.add_parser("run", help="run the bundle job's notebooks in order (offline by default)")
     run.add_argument("--target", default=None, help="bundle target (default: the bundle's default, dev)")
     run.add_argument("--only", action="append", default=[], metavar="TASKS",

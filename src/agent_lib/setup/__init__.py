@@ -69,12 +69,14 @@ class SetupReport(Shown):
         return f"all {len(self.rows)} usable ({self.changes} created or replaced)"
 
 
-def setup_tools(w: WorkspaceClient, spec: AgentSpec, *, spec_dir: str | Path = ".") -> SetupReport:
+def setup_tools(w: WorkspaceClient, spec: AgentSpec, *, spec_dir: str | Path = ".",
+                create: bool = True) -> SetupReport:
     """Check (and where possible create) the model and every tool of `spec`, in order.
 
-    `spec_dir` is the folder of agent.yml: definition files are relative to it.
+    `spec_dir` is the folder of agent.yml: definition files are relative to it. `create=False`
+    only checks: what notebook 01 would create or replace is reported as a problem instead.
     """
     base = Path(spec_dir)
     rows = [check_model(w, spec)]
-    rows += [check_tool(w, tool, base) for tool in spec.tools]
+    rows += [check_tool(w, tool, base, create=create) for tool in spec.tools]
     return SetupReport(tuple(rows))

@@ -97,8 +97,12 @@ def check_genie(w: WorkspaceClient, tool: HostedTool) -> Row:
     return Row(tool.label, resource, OK, f"you hold {level}")
 
 
-def check_function(w: WorkspaceClient, tool: HostedTool, spec_dir: Path) -> Row:
-    """The function exists; created or replaced from its definition file when it is given."""
+def check_function(w: WorkspaceClient, tool: HostedTool, spec_dir: Path, *, create: bool = True) -> Row:
+    """The function exists; created or replaced from its definition file when it is given.
+
+    With `create=False` (a read-only check, as `agent-lib doctor` runs) a function that would be
+    created or replaced is reported as a problem whose fix is to run notebook 01.
+    """
     from databricks.sdk.service.catalog import CreateFunction
 
     name = tool.ref
@@ -124,6 +128,11 @@ def check_function(w: WorkspaceClient, tool: HostedTool, spec_dir: Path) -> Row:
     changed = differences(desired, current) if desired is not None and current is not None else []
     if current is not None and not changed:
         return Row(tool.label, resource, OK, "exists" + (", definition unchanged" if desired else ""))
+    if not create:
+        what = f"its definition changed ({', '.join(changed)})" if changed else "the function does not exist"
+        return _problem(tool.label, resource, what,
+                        f"run notebook 01_setup_tools (or agent-lib setup) to {'replace' if changed else 'create'} "
+                        "it from its definition file")
     try:
         if changed:
             w.functions.delete(name)
@@ -193,11 +202,11 @@ def check_app(w: WorkspaceClient, tool: HostedTool) -> Row:
     return Row(tool.label, resource, OK, "RUNNING")
 
 
-def check_tool(w: WorkspaceClient, tool: HostedTool, spec_dir: Path) -> Row:
+def check_tool(w: WorkspaceClient, tool: HostedTool, spec_dir: Path, *, create: bool = True) -> Row:
     if tool.type == "genie_space":
         return check_genie(w, tool)
     if tool.type == "uc_function":
-        return check_function(w, tool, spec_dir)
+        return check_function(w, tool, spec_dir, create=create)
     if tool.type == "knowledge_assistant":
         return check_knowledge_assistant(w, tool)
     if tool.type == "uc_connection":
