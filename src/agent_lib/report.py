@@ -43,7 +43,9 @@ class Table:
 
 
 class Shown:
-    """A result a notebook displays as its `table()`: HTML in Jupyter, text in logs and terminals."""
+    """A result a notebook displays as its `table()`: HTML in Jupyter, text in logs and terminals.
+
+    Dataclasses using it pass `repr=False`, so their repr is the table too."""
 
     def table(self) -> Table:
         raise NotImplementedError
@@ -52,4 +54,7 @@ class Shown:
         return self.table()._repr_html_()
 
     def __str__(self) -> str:
+        return str(self.table())
+
+    def __repr__(self) -> str:  # what a notebook's text/plain output shows: the table, not the fields
         return str(self.table())

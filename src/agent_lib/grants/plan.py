@@ -66,7 +66,7 @@ class Options:
     experiment_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GrantPlan(Shown):
     """Current vs desired for one spec; `apply_grants` turns it into a result of the same shape."""
 

@@ -42,7 +42,7 @@ class SetupFailed(AgentLibError):
         super().__init__(f"set up tools: {len(problems)} tool(s) not usable: {lines}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SetupReport(Shown):
     """One row per tool (and the model), in spec order; shown as a table."""
 
