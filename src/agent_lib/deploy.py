@@ -255,6 +255,7 @@ def deploy_app(ws: Workspace, options: DeployOptions | None = None) -> DeployRes
     )
     from databricks.sdk.service.workspace import ImportFormat
 
+    from .app.auth import user_api_scopes
     from .spec import bundle_app_resources, load_spec
 
     options = options or DeployOptions()
@@ -271,7 +272,7 @@ def deploy_app(ws: Workspace, options: DeployOptions | None = None) -> DeployRes
     for file_name, data in files.items():
         w.workspace.upload(f"{path}/{file_name}", data, format=ImportFormat.AUTO, overwrite=True)
 
-    scopes = app_user_scopes(spec) if spec.authorization == "user" else None
+    scopes = user_api_scopes(spec) if spec.authorization == "user" else None
     resources = [AppResource.from_dict(r) for r in bundle_app_resources(spec)]
     try:
         app = w.apps.get(name)
@@ -300,13 +301,6 @@ def deploy_app(ws: Workspace, options: DeployOptions | None = None) -> DeployRes
     result.smoke_question = options.smoke_question
     result.smoke_answer = smoke_test(caller, name, options.smoke_question)
     return result
-
-
-def app_user_scopes(spec: Any) -> list[str]:
-    """The App's `user_api_scopes` (`agent_lib.spec.app_user_scopes`, which notebook 02 and the bundle use too)."""
-    from .spec import app_user_scopes as derived
-
-    return derived(spec)
 
 
 def app_state(ws: Workspace, name: str) -> dict[str, Any]:
@@ -360,5 +354,5 @@ def _main() -> int:
 if __name__ == "__main__":
     raise SystemExit(_main())
 
-__all__ = ["DeployError", "DeployOptions", "DeployParams", "DeployResult", "app_state", "app_user_scopes", "build_wheel", "check_health", "deploy_app",
+__all__ = ["DeployError", "DeployOptions", "DeployParams", "DeployResult", "app_state", "build_wheel", "check_health", "deploy_app",
            "oauth_client", "prepare_source", "smoke_test", "source_files"]

@@ -58,6 +58,10 @@ def test_notebook_05_deploys_and_reports_the_app(deployed, emulator, admin):
     assert "SUCCEEDED" in outputs and "healthy" in outputs
     assert "SO-10042" in outputs and "delivered" in outputs.lower()  # the smoke question's answer
     assert emulator.token not in outputs
+    from agent_lib.emulator.apps.runner import app_logs
+
+    logs = app_logs(emulator.state, APP)
+    assert "serving on" in logs and emulator.token not in logs and "Bearer" not in logs
     page = httpx.get(app.url, headers={"Authorization": f"Bearer {_oauth(emulator)}"})
     assert page.status_code == 200 and "<title>agent-lib-demo</title>" in page.text
 

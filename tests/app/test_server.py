@@ -171,3 +171,13 @@ def test_a_denied_approval_is_answered_in_plain_words(serve_app, spec_file, app_
     answer = second.json()["output"][-1]["content"][0]["text"]
     assert "denied" in answer and "did not run" in answer
     assert "Do not call it again" not in second.text and "tell the user" not in second.text
+
+
+def test_a_development_user_stands_in_for_the_missing_header(serve_app, spec_file, scripted, app_kit, caplog):
+    scripted([{"tool_calls": [app_kit.ORDER_CALL]}, ANSWER])
+    with caplog.at_level("WARNING", logger="agent_lib.app"):
+        url = serve_app(spec_file([app_kit.ORDER_TOOL], authorization="user"), dev_user="admin@example.com")
+    assert "DEVELOPMENT SETTING ON" in caplog.text and "admin@example.com" in caplog.text
+    assert '"dev_user": "admin@example.com"' in httpx.get(f"{url}/").text  # the page says so too
+    r = httpx.post(f"{url}/invocations", timeout=60, json={"input": "Where is SO-10042?"})
+    assert r.status_code == 200 and r.json()["output"][-1]["content"][0]["text"] == ANSWER

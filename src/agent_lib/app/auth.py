@@ -23,6 +23,8 @@ from ..workspace import client_for
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
+    from ..spec import AgentSpec
+
 log = logging.getLogger("agent_lib.app")
 
 FORWARDED_TOKEN = "x-forwarded-access-token"
@@ -41,6 +43,17 @@ class DevIdentity:
 
     def __repr__(self) -> str:
         return f"DevIdentity(user={self.user!r})"
+
+
+def user_api_scopes(spec: AgentSpec) -> list[str]:
+    """The scopes a user-authorized App asks for (`user_api_scopes`): the spec's (`spec.user_scopes`),
+    plus `model-serving` under engine `client`, whose loop calls the model endpoint with the user's token."""
+    from ..spec import user_scopes
+
+    scopes = set(user_scopes(spec))
+    if spec.engine == "client":
+        scopes.add("model-serving")
+    return sorted(scopes)
 
 
 def forwarded_token(headers: Mapping[str, str]) -> str | None:
@@ -74,4 +87,4 @@ def warn_dev_user(user: str) -> None:
 
 
 __all__ = ["FORWARDED_TOKEN", "DevIdentity", "Unauthorized", "forwarded_token", "missing_token_reason",
-           "user_client", "warn_dev_user"]
+           "user_api_scopes", "user_client", "warn_dev_user"]

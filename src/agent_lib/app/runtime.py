@@ -135,11 +135,11 @@ def _experiment(config: AppConfig, workspace: Workspace) -> ExperimentInfo | Non
 
 
 def _dev_identity(user: str, spec: AgentSpec, workspace: Workspace) -> DevIdentity:
-    from ..spec import user_scopes
+    from .auth import user_api_scopes
 
     emulator = workspace.emulator
     if emulator is not None:
-        scopes = user_scopes(spec)
+        scopes = user_api_scopes(spec)
         return DevIdentity(user, lambda: emulator.token_for(user, scopes))
     me = workspace.client.current_user.me().user_name
     if me != user:
