@@ -183,3 +183,39 @@ def job_run(tmp_path_factory):
     yield run
     for ws in started:
         ws.close()
+
+
+@pytest.fixture
+def restore_mlflow():
+    """Put MLflow's process-wide settings back after the test: tracking URI, active experiment and
+    the DATABRICKS_* variables `use_experiment` exports (pending traces are flushed first)."""
+    import mlflow
+    import mlflow.tracking.fluent as fluent
+
+    names = ("DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_CONFIG_PROFILE", "MLFLOW_EXPERIMENT_ID")
+    saved_env = {name: os.environ.get(name) for name in names}
+    saved_experiment = fluent._active_experiment_id
+    previous_uri = mlflow.get_tracking_uri()
+    yield
+    mlflow.flush_trace_async_logging()
+    for key, value in saved_env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    fluent._active_experiment_id = saved_experiment
+    mlflow.set_tracking_uri(previous_uri)
+
+
+@pytest.fixture
+def workspace_experiment(emulator, restore_mlflow, request):
+    """MLflow pointed, through `use_experiment`, at a new experiment of the session's emulated
+    workspace (`databricks` tracking URI, admin credentials): yields its `ExperimentInfo`.
+    MLflow's settings are put back afterwards (`restore_mlflow`)."""
+    import uuid
+
+    from agent_lib.tracking import use_experiment
+    from agent_lib.workspace import Workspace
+
+    ws = Workspace(emulator.client(), "emulated")
+    return use_experiment(ws, f"/Shared/tests/{request.node.name[:40]}-{uuid.uuid4().hex[:8]}")

@@ -85,7 +85,6 @@ def test_defaults_when_the_namespace_declares_nothing():
     params = resolve({})
     assert params == NotebookParams()
     assert params.workspace == "emulated" and params.engine == "" and params.dry_run is False
-    assert params.mlflow_tracking_uri == "sqlite:///.agent_lib/mlflow.db"
     assert set(params.sources().values()) == {"default"}
 
 
@@ -274,7 +273,7 @@ def test_an_unknown_explicit_parameter_names_the_allowed_ones():
     with pytest.raises(ParamsError) as caught:
         NotebookParams(enigne="client")  # type: ignore[call-arg]
     assert caught.value.name == "enigne"
-    declared = "workspace, host, spec_path, state_dir, mlflow_tracking_uri, experiment_name, engine, dry_run"
+    declared = "workspace, host, spec_path, state_dir, experiment_name, engine, dry_run"
     assert f"expected one of the parameters NotebookParams declares: {declared}" in str(caught.value)
 
 
@@ -316,7 +315,7 @@ def test_as_table_and_str_show_value_and_source():
     rows = params.as_table()
     assert [row[0] for row in rows] == list(NotebookParams.model_fields)
     assert ("engine", "'client'", "widget") in rows and ("host", "''", "default") in rows
-    assert "engine              = 'client'  (widget)" in str(params).splitlines()
+    assert "engine          = 'client'  (widget)" in str(params).splitlines()
 
 
 # --- the parameters cell ----------------------------------------------------------------------------------

@@ -108,8 +108,6 @@ class NotebookParams(Params):
     """Path of the agent spec (YAML)."""
     state_dir: str = ".agent_lib"
     """Directory where the emulated workspace keeps its SQLite state."""
-    mlflow_tracking_uri: str = "sqlite:///.agent_lib/mlflow.db"
-    """MLflow tracking URI ('databricks' on a workspace)."""
     experiment_name: str = "/Shared/agent-lib"
     """MLflow experiment that runs, traces and evaluations are logged to."""
     engine: Literal["", "hosted", "client"] = ""

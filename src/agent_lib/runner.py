@@ -292,11 +292,11 @@ def _describe_outputs(bundle: Bundle, ws: Any, state_dir: Path, result: RunResul
 
 
 def _experiment_ui(ws: Any, state_dir: Path) -> str:
-    """How to open the experiment: the workspace's MLflow page, or (emulated, interim) `mlflow ui`
-    on the SQLite store `agent_lib.tracking.use_experiment` writes in the state folder."""
+    """How to open the experiment: the workspace's MLflow page; for an emulated workspace that
+    stops with the run, `mlflow ui` on its tracking server's store in the state folder."""
     if not ws.is_emulated:
         return f"{ws.host.rstrip('/')}/ml/experiments"
-    return f"uv run --frozen mlflow ui --backend-store-uri sqlite:///{state_dir / 'mlflow.db'}"
+    return f"uv run --frozen mlflow ui --backend-store-uri sqlite:///{state_dir / 'mlflow' / 'mlflow.db'}"
 
 
 def _wait_until_interrupted(ws: Any, echo: Echo) -> None:

@@ -1,17 +1,23 @@
 """Where traces and evaluation runs go: the workspace's MLflow experiment, chosen by path.
 
     info = use_experiment(ws, "/Shared/agent-lib")   # sets MLflow's tracking URI and experiment
-    info.experiment_id, info.tracking_uri
+    info.experiment_id, info.tracking_uri, info.ui_url
 
 Notebooks, the App and the evaluation call this one function, so they all log to the same place.
-On a real workspace that is the `databricks` tracking URI with the workspace's own credentials.
+It is the same set-up on every workspace: MLflow's `databricks` tracking URI, the workspace's host
+and credentials, the experiment by its workspace path. On the emulated workspace the MLflow API is
+served by a real MLflow tracking server behind the emulator's host and auth (started on the first
+MLflow request), so experiments, runs, traces and evaluation results live in the workspace there too.
 
-Interim (until the emulated workspace serves MLflow's tracking API): on the emulated workspace the
-experiment lives in a local SQLite store in the state folder.
+MLflow reads Databricks credentials the way the SDK does (`DATABRICKS_HOST` / `DATABRICKS_TOKEN`,
+or a profile of `~/.databrickscfg`). For a workspace selected by host (the emulated one included)
+this sets those two variables in this process from the workspace's own client; the token is never
+printed, returned or put in the tracking URI. For `profile:<name>` the URI names the profile.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,28 +25,59 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["ExperimentInfo", "use_experiment"]
+__all__ = ["ExperimentInfo", "tracking_uri_for", "use_experiment"]
 
 
 @dataclass(frozen=True)
 class ExperimentInfo:
-    """The experiment a run logs to; `tracking_uri` never carries a token."""
+    """The experiment a run logs to; `tracking_uri` never carries a token.
+
+    `ui_url` opens the experiment in the workspace's MLflow UI (`<host>/ml/experiments/<id>`; the
+    emulated workspace redirects it to its tracking server's own UI).
+    """
 
     name: str
     experiment_id: str
     tracking_uri: str
+    ui_url: str = ""
 
 
-def use_experiment(ws: Workspace, experiment_name: str, *, state_dir: str | Path = ".agent_lib") -> ExperimentInfo:
-    """Point MLflow (tracing included) at `experiment_name` in `ws`, creating it when missing."""
+def tracking_uri_for(ws: Workspace) -> str:
+    """MLflow's URI for the workspace: `databricks`, or `databricks://<profile>` for a profile."""
+    if ws.kind.startswith("profile:"):
+        return f"databricks://{ws.kind.split(':', 1)[1]}"
+    return "databricks"
+
+
+def _export_credentials(ws: Workspace) -> None:
+    """Give MLflow the workspace's host and token the way it reads them: the environment."""
+    if ws.kind not in ("emulated", "host"):
+        return  # a profile names itself in the URI; a notebook has its own credentials
+    config = ws.client.config
+    os.environ["DATABRICKS_HOST"] = str(config.host)
+    if config.token:
+        os.environ["DATABRICKS_TOKEN"] = config.token
+        os.environ.pop("DATABRICKS_CONFIG_PROFILE", None)  # would take precedence over the token
+
+
+def use_experiment(ws: Workspace, experiment_name: str, *,
+                   state_dir: str | Path = ".agent_lib") -> ExperimentInfo:
+    """Point MLflow (tracing included) at `experiment_name` in `ws`, creating it when missing.
+
+    `state_dir` is kept for callers of the interim local store; the experiment now lives in the
+    workspace on every kind of workspace.
+    """
+    del state_dir
     import mlflow
 
-    if ws.kind == "emulated":
-        state = Path(state_dir).resolve()
-        state.mkdir(parents=True, exist_ok=True)
-        uri = f"sqlite:///{state / 'mlflow.db'}"
-    else:
-        uri = "databricks"
+    if not experiment_name.startswith("/"):
+        from .errors import ParamsError
+
+        raise ParamsError("experiment_name", experiment_name,
+                          "a workspace path such as '/Shared/agent-lib' or '/Users/<you>/agent-lib'")
+    _export_credentials(ws)
+    uri = tracking_uri_for(ws)
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.set_experiment(experiment_name)
-    return ExperimentInfo(experiment_name, experiment.experiment_id, uri)
+    ui_url = f"{ws.host.rstrip('/')}/ml/experiments/{experiment.experiment_id}"
+    return ExperimentInfo(experiment_name, experiment.experiment_id, uri, ui_url)

@@ -34,6 +34,9 @@ from .knowledge import models as knowledge_models
 from .knowledge import routes as knowledge_routes
 from .mcp import demo as mcp_demo
 from .mcp import routes as mcp_routes
+from .mlflow_tracking import models as mlflow_models
+from .mlflow_tracking import routes as mlflow_routes
+from .mlflow_tracking import upstream as mlflow_upstream
 from .oauth import routes as oauth_routes
 from .permissions import models as permissions
 from .permissions import routes as permissions_routes
@@ -114,6 +117,8 @@ SERVICES: tuple[Service, ...] = (
     Service("apps", apps_routes.router, seed=apps_demo.seed, object_types={"apps": apps_models.exists}),
     Service("workspace_files", workspace_files_routes.router),
     Service("supervisor", supervisor_routes.router),
+    Service("mlflow_tracking", mlflow_routes.router,
+            object_types={mlflow_models.OBJECT_TYPE: mlflow_upstream.experiment_exists}),
 )
 
 

@@ -29,6 +29,8 @@ from .hosted_request import (
     TERMINAL,
     check_request,
     check_response,
+    end_model_span,
+    model_span,
     split_create_kwargs,
     strip_echo,
     trace_tools,
@@ -107,10 +109,17 @@ class HostedEngine:
         usage = [0, 0]
         try:
             for _ in range(self.max_legs):
-                response = self._create(self.body(leg_input, background=background))
-                if background:
-                    response = self._wait(response, poll_interval_s, min(max_wait_s, BACKGROUND_CAP_S))
-                check_response(response, self.where)
+                body = self.body(leg_input, background=background)
+                span = model_span(root, self.spec.model, body)
+                try:
+                    response = self._create(body)
+                    if background:
+                        response = self._wait(response, poll_interval_s, min(max_wait_s, BACKGROUND_CAP_S))
+                    check_response(response, self.where)
+                except SupervisorError as exc:
+                    span.end(error=str(exc))
+                    raise
+                end_model_span(span, response)
                 leg = strip_echo(response.output, leg_items) if background else list(response.output)
                 output.extend(leg)
                 if response.usage is not None:

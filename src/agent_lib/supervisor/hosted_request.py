@@ -88,6 +88,19 @@ def strip_echo(output: Sequence[Any], items: InputItems) -> list[Any]:
     return list(output[n:]) if n == len(history) else list(output)
 
 
+def model_span(root: Span, model: str, body: Mapping[str, Any]) -> Span:
+    """The CHAT_MODEL (LLM) span of one Supervisor API call: the request as sent (no credentials)."""
+    return root.child(f"supervisor api {model}", "CHAT_MODEL", inputs=dict(body) if root.active else None)
+
+
+def end_model_span(span: Span, response: Any) -> None:
+    """End a `model_span` with the response's output items and token usage."""
+    if span.active:
+        usage = response.usage.model_dump(mode="json", warnings=False) if response.usage else None
+        span.end({"output": [i.model_dump(mode="json", warnings=False) for i in response.output]},
+                 attributes={"usage": usage} if usage else None)
+
+
 def trace_tools(root: Span, result: AgentResult) -> None:
     """TOOL spans for the calls the service ran (their timing is the service's, so not recorded)."""
     for call in result.tool_calls:
@@ -96,5 +109,5 @@ def trace_tools(root: Span, result: AgentResult) -> None:
         span.end({"output": call.output}, error=call.error)
 
 
-__all__ = ["BACKGROUND_CAP_S", "TERMINAL", "check_request", "check_response", "split_create_kwargs",
-           "strip_echo", "trace_tools"]
+__all__ = ["BACKGROUND_CAP_S", "TERMINAL", "check_request", "check_response", "end_model_span",
+           "model_span", "split_create_kwargs", "strip_echo", "trace_tools"]

@@ -9,9 +9,9 @@ from ..errors import SupervisorError
 from . import events as ev
 from ._redact import redact
 from .failures import envelope, error_code, from_exception
-from .hosted_request import check_response, split_create_kwargs, trace_tools
+from .hosted_request import check_response, end_model_span, model_span, split_create_kwargs, trace_tools
 from .result import AgentResult, InputItems, normalize_input
-from .tracing import root_span
+from .tracing import Span, root_span
 
 if TYPE_CHECKING:
     from openai.types.responses import ResponseStreamEvent
@@ -80,13 +80,16 @@ class HostedStream:
         leg_items = self.input
         merged: list[Any] = []
         usage = [0, 0]
+        span = Span()
         try:
             for leg in range(engine.max_legs):
                 leg_output: list[Any] = []
                 held: list[Any] = []
                 indexes: dict[int, int] = {}
                 completed = None
-                for event in self._leg(leg_input):
+                body = engine.body(leg_input, stream=True)
+                span = model_span(root, engine.spec.model, body)
+                for event in self._leg(body):
                     kind = getattr(event, "type", None)
                     if kind == "error":
                         error_sent = True
@@ -122,6 +125,7 @@ class HostedStream:
                                           cause="stream")
                 response = completed.response
                 check_response(response, engine.where)
+                end_model_span(span, response)
                 if response.output:  # the service's own list is authoritative (quirk: deltas only)
                     leg_output = list(response.output)
                 if response.usage is not None:
@@ -155,17 +159,18 @@ class HostedStream:
         except SupervisorError as exc:
             if not error_sent:
                 yield ev.error_event(self._seq, str(exc), error_code(exc))
+            span.end(error=str(exc))
             root.end(error=str(exc))
             raise
         finally:
-            root.end(error="the caller stopped reading the stream")  # no-op when already ended
+            span.end(error="the caller stopped reading the stream")  # no-ops when already ended
+            root.end(error="the caller stopped reading the stream")
 
-    def _leg(self, leg_input: str | InputItems) -> Iterator[Any]:
+    def _leg(self, body: Any) -> Iterator[Any]:
         """One streamed request's events; failures to connect or parse become `SupervisorError`."""
         engine = self.engine
         try:
-            stream = engine.retry.call(lambda: engine.client.responses.create(
-                **split_create_kwargs(engine.body(leg_input, stream=True))))
+            stream = engine.retry.call(lambda: engine.client.responses.create(**split_create_kwargs(body)))
         except SupervisorError:
             raise
         except Exception as exc:

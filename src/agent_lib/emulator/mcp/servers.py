@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.child import ChildServer
 from ..core.errors import ApiError
 from ..core.state import EmulatorState
 
@@ -72,38 +73,12 @@ def forget_data(state: EmulatorState, server: str) -> None:
             p.unlink(missing_ok=True)
 
 
-class RunningServer:
+class RunningServer(ChildServer):
     """A started child process and the URL it serves MCP at."""
 
     def __init__(self, name: str, process: subprocess.Popen[bytes], url: str) -> None:
+        super().__init__(process, url)
         self.name = name
-        self.process = process
-        self.url = url
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        proc = self.process
-        if proc.poll() is None:
-            try:
-                if proc.stdin:
-                    proc.stdin.close()  # the child's stdin watcher stops it gracefully
-                proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=3)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=3)
-        for stream in (proc.stdin, proc.stdout):
-            if stream:
-                try:
-                    stream.close()
-                except OSError:
-                    pass
 
     def __repr__(self) -> str:
         return f"RunningServer({self.name!r}, pid={self.process.pid}, url={self.url!r})"
