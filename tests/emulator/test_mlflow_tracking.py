@@ -3,6 +3,7 @@ server behind the emulator's host, auth and experiment permissions."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import httpx
@@ -174,3 +175,51 @@ def test_the_experiment_page_redirects_to_the_tracking_servers_ui(workspace_expe
     assert page.status_code == 200 and "<html" in page.text.lower()
     described = _api(emulator, "GET", "/_emulator/mlflow").json()
     assert location.startswith(described["ui_url"]) and described["start_seconds"] > 0
+
+
+def test_a_profile_workspace_uses_its_profile_in_the_tracking_uri(emulator, restore_mlflow, tmp_path,
+                                                                  monkeypatch):
+    """`profile:<name>` → `databricks://<name>`: MLflow reads host and token from the profile."""
+    import mlflow
+
+    from agent_lib.tracking import use_experiment
+    from agent_lib.workspace import connect
+
+    config = tmp_path / "databrickscfg"
+    config.write_text(f"[emu]\nhost = {emulator.host}\ntoken = {emulator.token}\n")
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(config))
+    for name in ("DATABRICKS_HOST", "DATABRICKS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    ws = connect("profile:emu")
+    info = use_experiment(ws, f"/Shared/tests/profile-{uuid.uuid4().hex[:8]}")
+    assert info.tracking_uri == "databricks://emu" and "DATABRICKS_TOKEN" not in os.environ
+    with mlflow.start_run() as run:
+        mlflow.log_metric("m", 1.0)
+    assert mlflow.get_run(run.info.run_id).data.metrics == {"m": 1.0}
+
+
+def test_experiments_survive_a_restart_and_go_with_a_reset(tmp_path):
+    from agent_lib.emulator import start
+
+    def experiments(ws) -> set[str]:
+        resp = _api(ws, "POST", "/api/2.0/mlflow/experiments/search", json={"max_results": 100})
+        return {e["name"] for e in resp.json()["experiments"]}
+
+    ws = start(tmp_path, seed_demo=False)
+    try:
+        alice = ws.token_for("alice@example.com")
+        made = _api(ws, "POST", "/api/2.0/mlflow/experiments/create", alice, json={"name": "/Users/alice/kept"})
+        assert made.status_code == 200
+        exp_id = made.json()["experiment_id"]
+    finally:
+        ws.stop()
+    assert (tmp_path / "mlflow" / "mlflow.db").is_file()
+    ws = start(tmp_path, seed_demo=False)
+    try:
+        assert "/Users/alice/kept" in experiments(ws)
+        assert _api(ws, "GET", "/api/2.0/mlflow/experiments/get", ws.token_for("alice@example.com"),
+                    params={"experiment_id": exp_id}).status_code == 200  # her ACL survived too
+        ws.reset()
+        assert experiments(ws) == {"Default"}
+    finally:
+        ws.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -55,6 +56,7 @@ class EmulatedWorkspace:
         self.state.reset()
 
     def stop(self) -> None:
+        _flush_pending_traces()  # they may be on their way to this workspace's experiment
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self.state.close()
@@ -67,6 +69,16 @@ class EmulatedWorkspace:
 
     def __repr__(self) -> str:  # never show the token
         return f"EmulatedWorkspace(host={self.host!r})"
+
+
+def _flush_pending_traces() -> None:
+    """Let MLflow send the traces it still queues (only if this process uses MLflow at all)."""
+    if "mlflow" not in sys.modules:
+        return
+    try:
+        sys.modules["mlflow"].flush_trace_async_logging()
+    except Exception:  # noqa: BLE001 - stopping must not fail because a trace could not be sent
+        logging.getLogger("agent_lib.emulator").warning("pending MLflow traces were not sent", exc_info=True)
 
 
 def _bind(port: int) -> socket.socket:
