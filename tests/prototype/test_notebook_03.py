@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
+import httpx
 import nbformat
 import pytest
 
@@ -61,7 +62,15 @@ def test_papermill_runs_it_headless_as_the_job_does(emulator, tmp_path, monkeypa
     assert "approved search_tickets on ticketing" in html
     panel = next(c for c in nb.cells if "ChatPanel(" in c.source)
     assert "application/vnd.jupyter.widget-view+json" in panel.outputs[0]["data"]  # shown, nothing waited
-    assert (tmp_path / "state").is_dir()
+    # The scripted questions were traced into the workspace's experiment (its MLflow tracking server).
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+    got = httpx.get(f"{emulator.host}/api/2.0/mlflow/experiments/get-by-name", headers=headers, timeout=120,
+                    params={"experiment_name": "/Shared/agent-lib"})
+    assert got.status_code == 200, got.text
+    found = httpx.post(f"{emulator.host}/api/3.0/mlflow/traces/search", headers=headers, timeout=120,
+                       json={"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {
+                           "experiment_id": got.json()["experiment"]["experiment_id"]}}], "max_results": 100})
+    assert len(found.json().get("traces", [])) >= len(DEMO_QUESTIONS)
 
 
 def _read_lines(stream, lines: queue.Queue) -> None:

@@ -58,6 +58,18 @@ def _mlflow_tracking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ["MLFLOW_TRACKING_URI"] = previous
 
 
+@pytest.fixture(autouse=True)
+def _traces_to_the_test_store(_mlflow_tracking: str) -> None:
+    """Each test traces to the session's SQLite store, whatever an earlier test module (an App or a
+    notebook test calling `use_experiment`) left MLflow pointed at."""
+    import mlflow
+    import mlflow.tracking.fluent as fluent
+
+    mlflow.set_tracking_uri(_mlflow_tracking)
+    fluent._active_experiment_id = None
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+
+
 @pytest.fixture
 def script(emulator: Any) -> Iterator[Callable[[list[Any]], None]]:
     """Set the scripted model's turns (`PUT /_emulator/models/{endpoint}`); restored after the test."""
