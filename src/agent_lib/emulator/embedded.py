@@ -77,7 +77,7 @@ def _flush_pending_traces() -> None:
         return
     try:
         sys.modules["mlflow"].flush_trace_async_logging()
-    except Exception:  # noqa: BLE001 - stopping must not fail because a trace could not be sent
+    except Exception:  # stopping must not fail because a trace could not be sent
         logging.getLogger("agent_lib.emulator").warning("pending MLflow traces were not sent", exc_info=True)
 
 
