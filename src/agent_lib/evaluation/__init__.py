@@ -13,6 +13,7 @@ outside 0..1, a judge endpoint that does not exist) raises `EvaluationError` bef
 """
 
 from .dataset import BUILT_IN, Case, Dataset, EvaluationError, check_against_spec, load_dataset, parse_rows
+from .params import EvaluateParams
 from .report import EvalReport, Metric, RowResult, ThresholdFailed
 from .run import DEFAULT_THRESHOLDS, EvalConfig, evaluate_agent, prepare, spec_hash
 from .scorers import DETERMINISTIC, JUDGES
@@ -26,6 +27,7 @@ __all__ = [
     "Dataset",
     "EvalConfig",
     "EvalReport",
+    "EvaluateParams",
     "EvaluationError",
     "Metric",
     "RowResult",

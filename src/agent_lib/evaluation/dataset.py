@@ -232,7 +232,7 @@ def _jsonl_lines(text: str, source: str) -> list[Any]:
 
 
 def _from_mlflow(name: str, source: str) -> Dataset:
-    import mlflow.genai.datasets as datasets
+    from mlflow.genai import datasets
 
     if not name:
         raise EvaluationError("dataset 'mlflow:' names no evaluation dataset: write mlflow:<name>")

@@ -14,6 +14,7 @@ no row to score is missing, and a missing metric fails its threshold.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 
     from .run import Prepared
 
-_PASS = {True, 1, 1.0, "yes", "true", "pass", "passed"}
-_FAIL = {False, 0, 0.0, "no", "false", "fail", "failed"}
+_PASS = {True, "yes", "true", "pass", "passed"}
+_FAIL = {False, "no", "false", "fail", "failed"}
 _NEEDS = {"correctness": "expected_facts", "guidelines": "guidelines"}
 """Judges that apply only to rows carrying this expectation."""
 
@@ -139,6 +140,10 @@ class EvalReport:
     def latencies(self) -> list[float]:
         return [r.latency_s for r in self.rows if r.latency_s is not None]
 
+    def plots(self) -> Plots:
+        """The figure as an image that stays in an executed notebook (rendered to PNG, no GUI backend)."""
+        return Plots(self.figure())
+
     def figure(self) -> Figure:
         """Pass rate per scorer (threshold marked) and the distribution of turn latencies."""
         from matplotlib.figure import Figure
@@ -179,6 +184,26 @@ class EvalReport:
             lines.append(f"{m.name:<22} {value:>7} {m.threshold:>9g}  {'pass' if m.passed else 'FAIL':<6}  "
                          f"{m.applicable - len(m.failing)}/{m.applicable}")
         return "\n".join(lines)
+
+
+class Plots:
+    """A matplotlib figure that notebooks display as a PNG (`_repr_png_`) whatever the backend."""
+
+    def __init__(self, figure: Figure) -> None:
+        self.figure = figure
+
+    def png(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def __repr__(self) -> str:
+        return "Plots(pass rate per scorer, latency distribution)"
 
 
 def build_report(result: Any, prepared: Prepared, scorer_names: Sequence[str],
@@ -238,7 +263,8 @@ def _rows_by_case(frame: Any) -> dict[str, Mapping[str, Any]]:
 
 def _score(found: Mapping[str, Any], name: str) -> Score:
     value = found.get(f"{name}/value")
-    rationale = str(found.get(f"{name}/rationale") or "")
+    raw = found.get(f"{name}/rationale")
+    rationale = "" if _missing(raw) else str(raw or "")
     error = found.get(f"{name}/error_message")
     if error:
         return Score(False, f"scorer error: {_short(str(error), 200)}")
@@ -253,7 +279,7 @@ def _score(found: Mapping[str, Any], name: str) -> Score:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _short(text: str | None, limit: int) -> str:
@@ -261,4 +287,4 @@ def _short(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["EvalReport", "Metric", "RowResult", "Score", "ThresholdFailed", "build_report"]
+__all__ = ["EvalReport", "Metric", "Plots", "RowResult", "Score", "ThresholdFailed", "build_report"]

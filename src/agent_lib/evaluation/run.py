@@ -162,6 +162,7 @@ class _Agents:
         self._lock = threading.Lock()
         self._tools = Toolset(spec.tools, ToolContext(ws.client))
         self._approve = [t.ref for t in spec.tools if t.type in ("uc_connection", "app")]
+        self._tools.functions()  # lists MCP servers and Apps once, so no row's latency pays their start
 
     def _supervisor(self) -> Any:
         sup = getattr(self._local, "supervisor", None)

@@ -1,0 +1,189 @@
+"""The evaluation end to end on the emulated workspace: the demo set passes its gate with the
+reference model, a misleading tool description fails routing naming the rows, bad input fails before
+any agent call, judges that fail per row count as failures, and the run is logged to MLflow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent_lib.evaluation import (
+    DEFAULT_THRESHOLDS,
+    EvalConfig,
+    EvaluationError,
+    ThresholdFailed,
+    evaluate_agent,
+    load_dataset,
+    spec_hash,
+)
+from agent_lib.spec import load_spec, spec_from_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPERIMENT = "/Shared/agent-lib-eval-tests"
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory):
+    return tmp_path_factory.mktemp("eval-state")
+
+
+@pytest.fixture(scope="module")
+def ws(state):
+    from agent_lib.workspace import connect
+
+    with connect("emulated", state_dir=state) as workspace:
+        yield workspace
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec(ROOT / "agent.yml")
+
+
+@pytest.fixture(scope="module")
+def demo_report(ws, spec, state):
+    return evaluate_agent(ws, spec, EvalConfig(max_workers=4), experiment_name=EXPERIMENT, state_dir=str(state))
+
+
+def _subset(tmp_path: Path, ids: list[str], name: str = "subset") -> str:
+    wanted = {c.id: c for c in load_dataset("demo").cases}
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(wanted[i].model_dump(mode="json", exclude_none=True)) + "\n" for i in ids))
+    return str(path)
+
+
+def _runs(experiment: str = EXPERIMENT) -> int:
+    import mlflow
+
+    return len(mlflow.search_runs(experiment_names=[experiment], output_format="list"))
+
+
+def _traces(experiment_id: str) -> int:
+    import mlflow
+
+    return len(mlflow.search_traces(locations=[experiment_id], return_type="list", max_results=1000))
+
+
+def test_the_demo_dataset_passes_its_thresholds(demo_report, spec):
+    assert demo_report.passed, demo_report.text()
+    assert [m.name for m in demo_report.metrics] == list(DEFAULT_THRESHOLDS)
+    assert len(demo_report.rows) == len(load_dataset("demo"))
+    for metric in demo_report.metrics:  # our pass rates are MLflow's own means (no scorer errored)
+        assert metric.value == pytest.approx(demo_report.mlflow_metrics[f"{metric.name}/mean"])
+    routing = next(m for m in demo_report.metrics if m.name == "tool_routing")
+    assert routing.applicable == len(demo_report.rows) and routing.value < 1.0  # honest: some rows fail
+    assert demo_report.check() is demo_report
+
+
+def test_the_run_carries_the_spec_hash_and_engine(demo_report, spec):
+    import mlflow
+
+    run = mlflow.get_run(demo_report.run_id)
+    assert run.data.params["spec_hash"] == spec_hash(spec) and run.data.params["engine"] == "client"
+    assert run.data.params["dataset"] == "demo" and run.data.params["rows"] == str(len(demo_report.rows))
+    assert run.data.tags["gate"] == "passed"
+    assert run.data.metrics["gate/tool_routing"] == pytest.approx(demo_report.metrics[0].value)
+
+
+def test_rows_keep_their_tool_calls_and_latency(demo_report):
+    rows = {r.id: r for r in demo_report.rows}
+    order = rows["order-10042"]
+    assert order.tools == ["main.sales.get_order_status"]
+    assert order.tool_calls[0]["name"] == "main__sales__get_order_status"
+    assert order.tool_calls[0]["arguments"] == {"order_id": "SO-10042"}
+    assert order.latency_s and order.latency_s > 0
+    both = rows["revenue-and-fx"]
+    assert both.tools == ["01f0c0ffee5a1e5d4a7a5e5a1e5c0de1", "main.sales.convert_currency"]
+    assert rows["weather"].tools == [] and rows["weather"].scores["tool_routing"].passed
+    assert rows["weather"].scores["facts_present"].passed is None  # no facts expected: not scored
+    failing = demo_report.failing_rows()
+    assert set(failing["id"]) == {r.id for r in demo_report.rows if r.failed}
+    assert all(failing["tool_calls"].str.len() > 0)
+
+
+def test_the_plots_render_as_png(demo_report):
+    png = demo_report.plots()._repr_png_()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_a_misleading_description_fails_routing_naming_the_rows(ws, spec, state, tmp_path):
+    raw = spec.model_dump(mode="json")
+    for tool in raw["tools"]:
+        if tool["type"] == "uc_function" and tool["uc_function"]["name"] == "main.sales.convert_currency":
+            tool["uc_function"]["description"] = (
+                "Look up one order by its order id and return where it is: status, carrier and shipping "
+                "details. Use whenever a customer asks about a specific order.")
+    misleading = spec_from_dict(raw)
+    dataset = _subset(tmp_path, ["order-10042", "order-12371-carrier", "order-12360", "order-11500",
+                                 "usd-to-eur", "revenue-2024"])
+    report = evaluate_agent(ws, misleading, EvalConfig(dataset=dataset, max_workers=2),
+                            experiment_name=EXPERIMENT, state_dir=str(state))
+    routing = next(m for m in report.metrics if m.name == "tool_routing")
+    assert not routing.passed and routing.failing
+    assert set(routing.failing) <= {"order-10042", "order-12371-carrier", "order-12360", "order-11500", "usd-to-eur"}
+    with pytest.raises(ThresholdFailed) as err:
+        report.check()
+    message = str(err.value)
+    assert f"tool_routing = {routing.value:.3f} below threshold 0.85" in message
+    assert all(row_id in message for row_id in routing.failing)
+    failing = report.failing_rows()
+    assert set(routing.failing) <= set(failing["id"])
+    assert failing["tool_calls"].str.contains("main.sales.convert_currency").any()
+
+
+def test_hosted_engine_is_evaluated_the_same_way(ws, spec, state, tmp_path):
+    import mlflow
+
+    dataset = _subset(tmp_path, ["order-10042", "vpn", "globex-open-tickets", "weather"])
+    report = evaluate_agent(ws, spec, EvalConfig(dataset=dataset, engine="hosted", max_workers=2),
+                            experiment_name=EXPERIMENT, state_dir=str(state))
+    assert report.engine == "hosted" and report.passed, report.text()
+    assert mlflow.get_run(report.run_id).data.params["engine"] == "hosted"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"thresholds": {"tool_routing": 1.5}}, "thresholds: tool_routing=1.5 is outside 0..1"),
+    ({"thresholds": {"latency": -0.1}}, "thresholds: latency=-0.1 is outside 0..1"),
+    ({"thresholds": {"bleu": 0.5}}, "thresholds: 'bleu' is not a scorer of this run"),
+    ({"thresholds": {"correctness": 0.5}}, "'correctness' is a judge, and no judge_endpoint is set"),
+    ({"scorers": ("tool_routing", "rouge")}, "scorers: unknown scorer 'rouge'"),
+    ({"judge_endpoint": "no-such-judge"}, "judge_endpoint: serving endpoint 'no-such-judge' was not found"),
+    ({"max_workers": 0}, "max_workers: 0 is not a whole number from 1 to 64"),
+    ({"dataset": "rows-without-inputs"}, "row 2: no 'inputs'"),
+    ({"dataset": "unknown-tool"}, "expected tool 'main.sales.refund_order' is not a tool of agent"),
+])
+def test_bad_input_fails_before_any_agent_call(ws, spec, state, tmp_path, change, message):
+    from agent_lib.tracking import use_experiment
+
+    if change.get("dataset") == "rows-without-inputs":
+        (tmp_path / "d.jsonl").write_text(json.dumps({"inputs": {"question": "hi"}, "expectations": {
+            "expected_tools": []}}) + "\n" + json.dumps({"expectations": {"expected_tools": []}}) + "\n")
+        change = {"dataset": str(tmp_path / "d.jsonl")}
+    elif change.get("dataset") == "unknown-tool":
+        (tmp_path / "d.jsonl").write_text(json.dumps({"inputs": {"question": "refund SO-10042"}, "expectations": {
+            "expected_tools": ["main.sales.refund_order"]}}) + "\n")
+        change = {"dataset": str(tmp_path / "d.jsonl")}
+    experiment = "/Shared/agent-lib-eval-bad-input"
+    experiment_id = use_experiment(ws, experiment, state_dir=str(state)).experiment_id
+    runs, traces = _runs(experiment), _traces(experiment_id)
+    with pytest.raises(EvaluationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        evaluate_agent(ws, spec, EvalConfig(**change), experiment_name=experiment, state_dir=str(state))
+    assert (_runs(experiment), _traces(experiment_id)) == (runs, traces)  # no run, no agent turn traced
+
+
+def test_judges_failing_per_row_count_as_failures(ws, spec, state, tmp_path):
+    dataset = _subset(tmp_path, ["order-10042", "weather"])
+    config = EvalConfig(dataset=dataset, judge_endpoint="databricks-claude-sonnet-4-5",
+                        judges=("relevance_to_query",), max_workers=2)
+    report = evaluate_agent(ws, spec, config, experiment_name=EXPERIMENT, state_dir=str(state))
+    judge = next(m for m in report.metrics if m.name == "relevance_to_query")
+    assert judge.threshold == 0.5 and judge.applicable == 2
+    # The judge cannot run here (MLflow's databricks judge finds no credentials, and the emulated
+    # endpoint's reference model is no judge): MLflow records an error per row instead of raising.
+    assert judge.failing == ["order-10042", "weather"] and judge.value == 0.0
+    assert all("scorer error" in r.scores["relevance_to_query"].rationale for r in report.rows)
+    assert "relevance_to_query/mean" not in report.mlflow_metrics  # MLflow leaves the metric out
+    with pytest.raises(ThresholdFailed, match="relevance_to_query = 0.000 below threshold 0.5"):
+        report.check()
