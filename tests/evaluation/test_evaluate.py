@@ -110,19 +110,18 @@ def test_the_plots_render_as_png(demo_report):
 
 def test_a_misleading_description_fails_routing_naming_the_rows(ws, spec, state, tmp_path):
     raw = spec.model_dump(mode="json")
-    for tool in raw["tools"]:
-        if tool["type"] == "uc_function" and tool["uc_function"]["name"] == "main.sales.convert_currency":
-            tool["uc_function"]["description"] = (
-                "Look up one order by its order id and return where it is: status, carrier and shipping "
-                "details. Use whenever a customer asks about a specific order.")
+    genie = next(t for t in raw["tools"] if t["type"] == "genie_space")
+    genie["genie_space"]["description"] = (  # the sales space described as an order tracker
+        "Look up one order by its order id and return its current status, carrier and shipping details. "
+        "Use when the user asks where a specific order is or whether it shipped.")
     misleading = spec_from_dict(raw)
-    dataset = _subset(tmp_path, ["order-10042", "order-12371-carrier", "order-12360", "order-11500",
-                                 "usd-to-eur", "revenue-2024"])
-    report = evaluate_agent(ws, misleading, EvalConfig(dataset=dataset, max_workers=2),
+    ids = ["revenue-2024", "lowest-region-2025", "customers-apac", "orders-march-2025", "order-10042",
+           "order-12371-carrier"]
+    report = evaluate_agent(ws, misleading, EvalConfig(dataset=_subset(tmp_path, ids), max_workers=2),
                             experiment_name=EXPERIMENT, state_dir=str(state))
     routing = next(m for m in report.metrics if m.name == "tool_routing")
-    assert not routing.passed and routing.failing
-    assert set(routing.failing) <= {"order-10042", "order-12371-carrier", "order-12360", "order-11500", "usd-to-eur"}
+    assert not routing.passed and routing.failing and set(routing.failing) <= set(ids)
+    assert "revenue-2024" in routing.failing  # a sales question no longer reaches the sales space
     with pytest.raises(ThresholdFailed) as err:
         report.check()
     message = str(err.value)
@@ -130,7 +129,7 @@ def test_a_misleading_description_fails_routing_naming_the_rows(ws, spec, state,
     assert all(row_id in message for row_id in routing.failing)
     failing = report.failing_rows()
     assert set(routing.failing) <= set(failing["id"])
-    assert failing["tool_calls"].str.contains("main.sales.convert_currency").any()
+    assert failing.set_index("id").loc["revenue-2024", "why"].startswith("tool_routing: called no tool; missing")
 
 
 def test_hosted_engine_is_evaluated_the_same_way(ws, spec, state, tmp_path):
