@@ -66,17 +66,18 @@ def main() -> None:
         evaluate_agent(ws, spec, EvalConfig(dataset=rows_file(warm, 8), max_workers=8, latency_budget_s=120),
                        experiment_name="/Shared/bench", state_dir=str(state))  # first store, tools: not measured
         for _ in range(args.repeats):
-            for n in seconds:
+            for n, runs in seconds.items():
                 started = time.perf_counter()
                 report = evaluate_agent(ws, spec, EvalConfig(dataset=dataset, max_workers=n, latency_budget_s=120),
                                         experiment_name="/Shared/bench", state_dir=str(state))
-                seconds[n].append(time.perf_counter() - started)
+                runs.append(time.perf_counter() - started)
                 assert len(report.rows) == args.rows
-                print(f"workers={n}: {seconds[n][-1]:.1f} s ({report.text().splitlines()[1].split()[1]} routing)",
+                print(f"workers={n}: {runs[-1]:.1f} s ({report.text().splitlines()[1].split()[1]} routing)",
                       flush=True)
     base = statistics.median(seconds[1])
-    lines = [f"rows {args.rows}, tool latency {args.tool_ms:g} ms, repeats {args.repeats}, "
-             f"load average {os.getloadavg()[0]:.1f}", "",
+    header = (f"rows {args.rows}, tool latency {args.tool_ms:g} ms, repeats {args.repeats}, "
+              f"load average {os.getloadavg()[0]:.1f}")
+    lines = [header, "",
              "| workers | seconds (median) | rows/s | speed-up over 1 | target | met |", "|---|---|---|---|---|---|"]
     for n, values in seconds.items():
         median = statistics.median(values)
