@@ -54,7 +54,7 @@ def main() -> None:
     for name, outs in outputs.items():
         cells = []
         for scorer in (tool_routing, facts_present, non_empty):
-            results = [scorer(o, e) if scorer is not non_empty else scorer(o) for o, (_, e) in zip(outs, cases)]
+            results = [scorer(o, e) if scorer is not non_empty else scorer(o) for o, (_, e) in zip(outs, cases, strict=True)]
             scored = [r.value for r in results if r is not None]
             cells.append(f"{sum(scored) / len(scored):.3f} ({sum(scored)}/{len(scored)})")
         print(f"| {name} | " + " | ".join(cells) + " |")

@@ -186,3 +186,11 @@ def test_judges_failing_per_row_count_as_failures(ws, spec, state, tmp_path):
     assert "relevance_to_query/mean" not in report.mlflow_metrics  # MLflow leaves the metric out
     with pytest.raises(ThresholdFailed, match="relevance_to_query = 0.000 below threshold 0.5"):
         report.check()
+
+
+def test_a_uc_table_dataset_needs_inputs_and_expectations_columns(ws):
+    # The emulated warehouse refuses DDL, so no table of cases can be made offline; the loader's checks can be.
+    with pytest.raises(EvaluationError, match=r"table main.sales.orders has no column expectations, inputs"):
+        load_dataset("uc:main.sales.orders", ws=ws)
+    with pytest.raises(EvaluationError, match="cannot read table main.sales.nope"):
+        load_dataset("uc:main.sales.nope", ws=ws)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from .run import Prepared
+    from .plan import Prepared
 
 _PASS = {True, "yes", "true", "pass", "passed"}
 _FAIL = {False, "no", "false", "fail", "failed"}

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import scorers as scoring
-from .dataset import Dataset, EvaluationError, check_against_spec, load_dataset
+from .dataset import EvaluationError, check_against_spec, load_dataset
+from .plan import Prepared
 from .report import EvalReport, build_report
 
 if TYPE_CHECKING:
@@ -60,19 +61,6 @@ class EvalConfig:
     """'' takes the spec's engine."""
     warehouse_id: str | None = None
     run_name: str = ""
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Inputs that passed every check: nothing has called the agent yet."""
-
-    dataset: Dataset
-    records: list[dict[str, Any]]
-    scorer_names: tuple[str, ...]
-    judge_names: tuple[str, ...]
-    thresholds: dict[str, float]
-    judge_model: str | None
-    engine: str
 
 
 def spec_hash(spec: AgentSpec) -> str:
