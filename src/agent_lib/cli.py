@@ -141,6 +141,21 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if report.healthy else 1
 
 
+def _quickstart(args: argparse.Namespace) -> int:
+    """The first-run path for a real workspace; each step printed as it completes."""
+    from .quickstart import QuickstartOptions, quickstart
+
+    def show(step) -> None:
+        print(f"{'ok' if step.ok else 'PROBLEM':<8} {step.name}: {step.detail}", flush=True)
+        if step.fix:
+            print(f"{'':<9}fix: {step.fix}", flush=True)
+
+    steps = quickstart(QuickstartOptions(profile=args.profile, host=args.host, new_profile=args.new_profile,
+                                         experiment=args.experiment, spec_path=args.spec,
+                                         env_file=args.env_file), echo=show)
+    return 0 if all(s.ok for s in steps) else 1
+
+
 def _port(text: str) -> int:
     """argparse type: a TCP port, 0 meaning a free one."""
     try:
@@ -390,6 +405,19 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--users", default="", help="comma-separated users/groups (user authorization)")
     doc.add_argument("--experiment", default="/Shared/agent-lib", help="the MLflow experiment (path)")
     doc.set_defaults(func=_doctor)
+    qs = sub.add_parser("quickstart", help="first run against a real workspace (safe to run again)",
+                        description="Check the installation, set up authentication (an existing CLI "
+                                    "profile, or --host with DATABRICKS_TOKEN saved as a new profile), create "
+                                    "or link the MLflow experiment, write .env (no token; git-ignored) and "
+                                    "check the tools of the spec. Without a workspace it says how to run "
+                                    "everything on the emulated one.")
+    qs.add_argument("--profile", default="", help="an existing ~/.databrickscfg profile to use")
+    qs.add_argument("--host", default="", help="workspace URL; its token comes from DATABRICKS_TOKEN")
+    qs.add_argument("--new-profile", default="agent-lib", help="profile name written for --host")
+    qs.add_argument("--experiment", default="/Shared/agent-lib", help="the MLflow experiment (path)")
+    qs.add_argument("--spec", default="agent.yml", help="the agent spec whose tools are checked")
+    qs.add_argument("--env-file", default=".env", help="where to write the environment settings")
+    qs.set_defaults(func=_quickstart)
     run = sub.add_parser("run", help="run the bundle job's notebooks in order (offline by default)")
     run.add_argument("--target", default=None, help="bundle target (default: the bundle's default, dev)")
     run.add_argument("--only", action="append", default=[], metavar="TASKS",
