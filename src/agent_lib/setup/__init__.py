@@ -79,4 +79,8 @@ def setup_tools(w: WorkspaceClient, spec: AgentSpec, *, spec_dir: str | Path = "
     base = Path(spec_dir)
     rows = [check_model(w, spec)]
     rows += [check_tool(w, tool, base, create=create) for tool in spec.tools]
+    if not spec.tools:  # a Supervisor agent without tools answers nothing the spec promises
+        rows.append(Row("tools", "agent.yml tools", PROBLEM, "the spec declares no tools",
+                        "add the agent's hosted tools to agent.yml (agent-lib discover lists what the "
+                        "workspace offers and writes them in)"))
     return SetupReport(tuple(rows))
