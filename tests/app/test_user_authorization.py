@@ -55,6 +55,7 @@ def user_app(emulator, admin, tmp_path_factory):
         user_name=u, permission_level=AppPermissionLevel.CAN_USE) for u in (orders, sales)])
     yield result, orders, sales
     admin.apps.delete(name)
+    emulator.reset()  # the grants, ACLs and users above would leak into later modules' tests
 
 
 def _endpoint_id(admin, name):
