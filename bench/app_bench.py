@@ -144,8 +144,16 @@ def _start(kind: str, host: str, token: str) -> tuple[subprocess.Popen[bytes], s
             time.sleep(0.05)
 
 
-def throughput(url: str, requests: int, clients: int) -> float:
-    """Requests per second of `requests` POST /invocations from `clients` keep-alive connections."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(url: str, requests: int, clients: int, pid: int) -> tuple[float, float]:
+    """(requests per second, server CPU ms per request) of `requests` POST /invocations from
+    `clients` keep-alive connections. CPU time per request is what load from other processes on
+    the machine disturbs least: on a free core, throughput is its inverse."""
     import httpx
 
     body = json.dumps({"input": [{"role": "user", "content": "Where is order SO-10042?"}]}).encode()
@@ -154,27 +162,36 @@ def throughput(url: str, requests: int, clients: int) -> float:
     errors: list[str] = []
 
     def worker() -> None:
-        with httpx.Client(headers={"content-type": "application/json"}) as client:
-            client.post(f"{url}/invocations", content=body)  # warm the connection
-            barrier.wait()
-            for _ in range(per_client):
-                r = client.post(f"{url}/invocations", content=body)
-                if r.status_code != 200 or ANSWER not in r.text:
-                    errors.append(r.text[:200])
-            barrier.wait()
+        try:
+            with httpx.Client(headers={"content-type": "application/json"}, timeout=120) as client:
+                client.post(f"{url}/invocations", content=body)  # warm the connection
+                barrier.wait()
+                for _ in range(per_client):
+                    r = client.post(f"{url}/invocations", content=body)
+                    if r.status_code != 200 or ANSWER not in r.text:
+                        errors.append(r.text[:200])
+                barrier.wait()
+        except Exception as exc:  # noqa: BLE001 - reported below; never leave the others waiting
+            errors.append(f"{type(exc).__name__}: {exc}")
+            barrier.abort()
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    barrier.wait()
+    try:
+        barrier.wait()
+        start, cpu = time.perf_counter(), cpu_seconds(pid)
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        raise RuntimeError(f"a client failed: {errors[:2]}") from None
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(pid) - cpu
     for t in threads:
         t.join()
     if errors:
         raise RuntimeError(f"bad answers: {errors[:2]}")
-    return per_client * clients / elapsed
+    done = per_client * clients
+    return done / elapsed, cpu * 1000 / done
 
 
 def latencies(url: str, n: int) -> list[float]:
@@ -226,10 +243,12 @@ def main() -> None:
     assert ws.emulator is not None
     servers = {kind: _start(kind, ws.host, ws.emulator.token) for kind in ("ours", "bare")}
     try:
-        ratios, rates = [], {"ours": [], "bare": []}
-        for _ in range(args.rounds):  # interleaved, so load on the machine hits both alike
-            for kind in ("bare", "ours"):
-                rates[kind].append(throughput(servers[kind][1], args.requests, args.clients))
+        ratios, rates, cpu = [], {"ours": [], "bare": []}, {"ours": [], "bare": []}
+        for i in range(args.rounds):  # interleaved, first one then the other, so load hits both alike
+            for kind in (("bare", "ours") if i % 2 == 0 else ("ours", "bare")):
+                rate, cpu_ms = throughput(servers[kind][1], args.requests, args.clients, servers[kind][0].pid)
+                rates[kind].append(rate)
+                cpu[kind].append(cpu_ms)
             ratios.append(rates["ours"][-1] / rates["bare"][-1])
         latency = {kind: statistics.median(latencies(servers[kind][1], args.streams)) for kind in ("bare", "ours")}
         overheads = first_byte_overheads(servers["ours"][1], args.streams)
@@ -245,6 +264,9 @@ def main() -> None:
           f"(rounds {', '.join(f'{r:.0f}' for r in rates['ours'])})")
     print(f"  ratio ours/bare:  median {statistics.median(ratios):.3f} (rounds "
           f"{', '.join(f'{r:.3f}' for r in ratios)}; target >= 0.9)")
+    cpu_bare, cpu_ours = statistics.median(cpu["bare"]), statistics.median(cpu["ours"])
+    print(f"  server CPU per request: bare {cpu_bare:.2f} ms, ours {cpu_ours:.2f} ms; throughput ratio on a "
+          f"free core (bare CPU / ours CPU) {cpu_bare / cpu_ours:.3f} (target >= 0.9)")
     print(f"one request at a time ({args.streams} requests): median bare {latency['bare']:.2f} ms, "
           f"ours {latency['ours']:.2f} ms")
     print(f"first streamed byte after the engine's first event ({args.streams} streams): median "

@@ -36,18 +36,19 @@ def _items(request: ResponsesAgentRequest) -> list[dict[str, Any]]:
     return [item.model_dump(mode="json", exclude_none=True) for item in request.input]
 
 
-def response_body(result: AgentResult, model: str) -> dict[str, Any]:
-    """A full Responses `Response` for the turn (so the openai client reads every field)."""
-    from ..supervisor.events import build_response
+def response_body(result: AgentResult, model: str) -> ResponsesAgentResponse:
+    """A full Responses `Response` for the turn (so the openai client reads every field), built once:
+    AgentServer passes a `ResponsesAgentResponse` through without validating it again."""
+    import time
 
-    response = build_response(response_id=result.response_id, model=model, status=result.status,
-                              output=[o.model_dump(mode="json", exclude_none=True, warnings=False)
-                                      for o in result.output],
-                              usage=result.usage.model_dump(mode="json") if result.usage else None)
-    return response.model_dump(mode="json", exclude_none=True, warnings=False)
+    return ResponsesAgentResponse(
+        id=result.response_id, object="response", created_at=time.time(), model=model,
+        status=result.status, parallel_tool_calls=True, tool_choice="auto", tools=[],
+        output=[o.model_dump(mode="json", exclude_none=True, warnings=False) for o in result.output],
+        usage=result.usage.model_dump(mode="json") if result.usage else None)
 
 
-def _respond(runtime: AppRuntime, items: list[dict[str, Any]], headers: dict[str, str]) -> dict[str, Any]:
+def _respond(runtime: AppRuntime, items: list[dict[str, Any]], headers: dict[str, str]) -> ResponsesAgentResponse:
     with runtime.supervisor(headers) as sup:
         result = sup.respond(items)
     return response_body(result, runtime.spec.model)
@@ -57,8 +58,7 @@ def _respond(runtime: AppRuntime, items: list[dict[str, Any]], headers: dict[str
 async def invoke_agent(request: ResponsesAgentRequest) -> ResponsesAgentResponse:
     """One whole turn: the Supervisor's result as a Responses response."""
     runtime = CURRENT.get()
-    body = await anyio.to_thread.run_sync(_respond, runtime, _items(request), dict(get_request_headers()))
-    return ResponsesAgentResponse(**body)
+    return await anyio.to_thread.run_sync(_respond, runtime, _items(request), dict(get_request_headers()))
 
 
 class _Turn:
