@@ -26,6 +26,8 @@ def test_the_committed_notebook_is_thin_and_has_one_parameters_cell():
               for node in ast.parse(tagged[0].source).body if isinstance(node, ast.Assign)}
     assert set(values) == set(EvaluateParams.model_fields)
     assert EvaluateParams(**values).state_dir == "../.agent_lib"
+    environment = nb.metadata["application/vnd.databricks.v1+notebook"]["environmentMetadata"]
+    assert any(d.startswith("../dist/agent_lib-") for d in environment["dependencies"])  # as a serverless job task
 
 
 def test_notebook_04_runs_headless_and_keeps_its_tables_and_plots(tmp_path):
