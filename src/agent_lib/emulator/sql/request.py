@@ -20,13 +20,18 @@ _PARAM_TYPES = {"STRING", "INT", "INTEGER", "BIGINT", "LONG", "SMALLINT", "SHORT
                 "VOID"}
 
 
-def _wait_timeout(value: Any) -> None:
+DEFAULT_WAIT_S = 10  # Databricks waits 10 s when the request names no wait_timeout
+_INT_RANGE = {"BYTE": 2 ** 7, "SHORT": 2 ** 15, "INT": 2 ** 31, "LONG": 2 ** 63}
+
+
+def _wait_timeout(value: Any) -> int:
     if value is None:
-        return
-    m = re.fullmatch(r"(\d+)s", str(value).strip())
+        return DEFAULT_WAIT_S
+    m = re.fullmatch(r"(\d{1,3})s", str(value).strip())
     if not m or not (int(m.group(1)) == 0 or 5 <= int(m.group(1)) <= 50):
         raise invalid(f"Invalid value for field 'wait_timeout': '{value}' (expected 0s, or "
                       "between 5s and 50s).")
+    return int(m.group(1))
 
 
 def _param_value(name: str, value: Any, type_text: str) -> Any:
@@ -42,11 +47,17 @@ def _param_value(name: str, value: Any, type_text: str) -> Any:
         v = coerce(value, kind, f"parameter '{name}'")
     except ApiError as exc:
         raise invalid(f"Invalid value for field 'parameters': {exc.message}") from None
-    return int(v) if isinstance(v, bool) else v
+    v = int(v) if isinstance(v, bool) else v
+    bound = _INT_RANGE.get(kind)
+    if bound and isinstance(v, int) and not -bound <= v < bound:
+        raise invalid(f"Invalid value for field 'parameters': parameter '{name}' is out of range for "
+                      f"{base} (from {-bound} to {bound - 1}).")
+    return v
 
 
 def parse_request(body: dict[str, Any]) -> dict[str, Any]:
-    """The request as {statement, warehouse_id, params, catalog, schema, row_limit}; 400 naming the field."""
+    """The request as {statement, warehouse_id, params, catalog, schema, row_limit, wait_s,
+    on_wait_timeout}; a 400 naming the field otherwise."""
     unknown = sorted(set(body) - _FIELDS)
     if unknown:
         raise invalid(f"Unknown field: {unknown[0]}")
@@ -66,14 +77,14 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
     if fmt != "JSON_ARRAY":
         raise invalid(f"Invalid value for field 'format': '{fmt}'; INLINE results support only "
                       "JSON_ARRAY (ARROW_STREAM and CSV need EXTERNAL_LINKS).")
-    _wait_timeout(body.get("wait_timeout"))
+    wait_s = _wait_timeout(body.get("wait_timeout"))
     if body.get("on_wait_timeout") not in (None, "CONTINUE", "CANCEL"):
         raise invalid(f"Invalid value for field 'on_wait_timeout': '{body['on_wait_timeout']}' "
                       "(expected CONTINUE or CANCEL).")
     row_limit = body.get("row_limit")
     if row_limit is not None and (not isinstance(row_limit, int) or isinstance(row_limit, bool)
-                                  or row_limit < 0):
-        raise invalid("Invalid value for field 'row_limit': expected a non-negative integer.")
+                                  or not 0 <= row_limit < 2 ** 63):
+        raise invalid("Invalid value for field 'row_limit': expected a non-negative 64-bit integer.")
     params: dict[str, Any] = {}
     raw_params = body.get("parameters") or []
     if not isinstance(raw_params, list):
@@ -88,4 +99,5 @@ def parse_request(body: dict[str, Any]) -> dict[str, Any]:
     return {"statement": statement, "warehouse_id": warehouse_id, "params": params,
             "catalog": (body.get("catalog") or "main").lower(),
             "schema": body["schema"].lower() if body.get("schema") else None,
-            "row_limit": row_limit or None}
+            "row_limit": row_limit or None, "wait_s": wait_s,
+            "on_wait_timeout": body.get("on_wait_timeout") or "CONTINUE"}
