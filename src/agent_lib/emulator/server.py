@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from .core.body_guard import BodyGuard
 from .core.deps import Caller, State
 from .core.errors import install_handlers, permission_denied
 from .core.latency import ToolLatency
@@ -55,6 +56,7 @@ def create_app(state: EmulatorState) -> FastAPI:
     install_handlers(app)
     install()
     app.add_middleware(ToolLatency, state=state)
+    app.add_middleware(BodyGuard)  # outermost: hostile bodies never reach a route
     app.include_router(meta)
     for service in SERVICES:
         app.include_router(service.router)

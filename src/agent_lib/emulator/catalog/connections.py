@@ -7,6 +7,7 @@ are write-only: the API never returns them, but the MCP proxy reads them with `g
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -31,9 +32,16 @@ SECRET_OPTIONS = frozenset({
 })
 
 
+_SECRET_WORDS = ("secret", "password", "privatekey", "token", "apikey", "accesskey", "credential",
+                 "credentials")
+
+
 def is_secret(option: str) -> bool:
-    o = option.lower()
-    return o in SECRET_OPTIONS or o.endswith(("_secret", "_password", "_private_key"))
+    """Whether an option holds a credential, however it is spelt (`bearer_token`,
+    `personalAccessToken`, `Client-Secret`): such options are stored but never served."""
+    o = re.sub(r"[^a-z0-9]", "", option.lower())
+    return (option.lower() in SECRET_OPTIONS or o.endswith(_SECRET_WORDS)
+            or "secret" in o or "password" in o)
 
 
 def _credential_type(options: dict[str, str]) -> str | None:

@@ -20,12 +20,12 @@ class StatementFailed(Exception):
 
 _ERRORS = (
     (re.compile(r"(?:no such table|unknown database):? (.+)"),
-     "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{0}` cannot be "
-     "found. Verify the spelling and correctness of the schema and catalog.", "42P01"),
-    (re.compile(r"no such column: (.+)"), "[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column, variable, "
-     "or function parameter with name `{0}` cannot be resolved.", "42703"),
-    (re.compile(r"no such function: (.+)"), "[UNRESOLVED_ROUTINE] Cannot resolve routine `{0}` on "
-     "search path [`system`.`builtin`, `system`.`session`].", "42883"),
+     ("[TABLE_OR_VIEW_NOT_FOUND] The table or view `{0}` cannot be "
+      "found. Verify the spelling and correctness of the schema and catalog."), "42P01"),
+    (re.compile(r"no such column: (.+)"), ("[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column, variable, "
+     "or function parameter with name `{0}` cannot be resolved."), "42703"),
+    (re.compile(r"no such function: (.+)"), ("[UNRESOLVED_ROUTINE] Cannot resolve routine `{0}` on "
+     "search path [`system`.`builtin`, `system`.`session`]."), "42883"),
     (re.compile(r"near (.+): syntax error"), "[PARSE_SYNTAX_ERROR] Syntax error at or near '{0}'.", "42601"),
     (re.compile(r"incomplete input"), "[PARSE_SYNTAX_ERROR] Syntax error at or near end of input.", "42601"),
     (re.compile(r"ambiguous column name: (.+)"), "[AMBIGUOUS_REFERENCE] Reference `{0}` is ambiguous.",

@@ -24,8 +24,8 @@ from ..core.demo_ids import WAREHOUSE_ID
 from ..core.errors import invalid, not_found, permission_denied
 from ..core.identity import Principal, require_scope
 from ..core.state import EmulatorState
-from .errors import StatementFailed
 from . import running
+from .errors import StatementFailed
 from .execution import called_functions, caller_access, run_statement
 from .request import parse_request
 from .warehouses import WAREHOUSE_NAME, get_warehouse, list_warehouses, warehouse_info
@@ -184,5 +184,12 @@ def cancel_statement(state: EmulatorState, caller: Principal, statement_id: str)
     _statement(state, caller, statement_id)
 
 
-__all__ = ["execute_statement", "get_statement", "get_chunk", "cancel_statement", "list_warehouses",
-           "get_warehouse", "warehouse_info"]
+__all__ = [
+    "cancel_statement",
+    "execute_statement",
+    "get_chunk",
+    "get_statement",
+    "get_warehouse",
+    "list_warehouses",
+    "warehouse_info",
+]
