@@ -94,6 +94,8 @@ RULES = [
      "tools[0].uc_function.alias"),
     ("function name", body(tools=[{**FN, "name": "bad name!"}]), "tools[0].name"),
     ("function parameters", body(tools=[{**FN, "parameters": "x"}]), "tools[0].parameters"),
+    ("hosted and function tools", body(tools=[UC, FN]),
+     "Cannot mix hosted and client-side tools in one request: tools[1] is a client-side function tool"),
     ("temperature with tools", body(temperature=0.3), "temperature: Parameter not supported when tools"),
     ("top_p with tools", body(top_p=0.5), "top_p: Parameter not supported when tools"),
     ("stream and background", body(stream=True, background=True), "stream and background"),

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from .core.body_guard import BodyGuard
+from .core.openapi import OPENAPI_PATH, describe
 from .core.deps import Caller, State
 from .core.errors import install_handlers, permission_denied
 from .core.latency import ToolLatency
@@ -51,7 +52,8 @@ def mint_token(body: TokenRequest, state: State, caller: Caller) -> dict[str, st
 
 def create_app(state: EmulatorState) -> FastAPI:
     app = FastAPI(title="agent_lib emulated Databricks workspace", docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url=OPENAPI_PATH)
+    app.openapi = lambda: app.openapi_schema or _described(app)  # type: ignore[method-assign]
     app.state.emulator = state
     install_handlers(app)
     install()
@@ -61,3 +63,8 @@ def create_app(state: EmulatorState) -> FastAPI:
     for service in SERVICES:
         app.include_router(service.router)
     return app
+
+
+def _described(app: FastAPI) -> dict:
+    app.openapi_schema = describe(app)
+    return app.openapi_schema

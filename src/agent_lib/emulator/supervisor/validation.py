@@ -3,7 +3,9 @@
 Every rule answers 400 `INVALID_PARAMETER_VALUE` with a message that names the field, as the
 service's protobuf validation does: model, input items, tools (nested shape, retired and flat
 shapes, required id/name, non-empty description, function tool names), parameters unsupported with
-tools, `stream` with `background`, `previous_response_id`, orphan calls and outputs.
+tools, hosted tools mixed with client-side `function` tools (the service cannot mix them: "Cannot
+mix hosted and client-side tools"), `stream` with `background`, `previous_response_id`, orphan calls
+and outputs.
 """
 
 from __future__ import annotations
@@ -90,6 +92,13 @@ def validate(body: Any, *, obo: bool = False) -> SupervisorRequest:
     if instructions is not None and not isinstance(instructions, str):
         raise invalid("instructions must be a string")
     hosted, functions = _tools(body, obo)
+    if hosted and functions:
+        kinds = [t.get("type") for t in body["tools"]]
+        first_fn = kinds.index("function")
+        first_hosted = next(i for i, k in enumerate(kinds) if k != "function")
+        raise invalid(f"Cannot mix hosted and client-side tools in one request: tools[{first_fn}] is a "
+                      f"client-side function tool and tools[{first_hosted}] a hosted {kinds[first_hosted]} "
+                      "tool; send either hosted tools or function tools.")
     if hosted or functions:
         for name in NOT_WITH_TOOLS:
             if body.get(name) is not None:
