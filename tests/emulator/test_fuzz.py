@@ -84,7 +84,10 @@ def test_no_server_errors(fuzz_ws, fuzz_schema):
     failures = []
     for result in fuzz_schema.get_all_operations():
         operation = result.ok()
-        for mode in GenerationMode:
+        # a bounded run spends its invalid requests where there is a body or query to break
+        # (invalid path segments alone are slow to generate and reach only the 404 branch)
+        wide = EXAMPLES > 10 or bool(operation.body) or bool(operation.query)
+        for mode in GenerationMode if wide else (GenerationMode.POSITIVE,):
             try:
                 _fuzz(operation, mode, fuzz_ws.token)
             except Unsatisfiable:

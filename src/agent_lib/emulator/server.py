@@ -12,10 +12,10 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from .core.body_guard import BodyGuard
-from .core.openapi import OPENAPI_PATH, describe
 from .core.deps import Caller, State
 from .core.errors import install_handlers, permission_denied
 from .core.latency import ToolLatency
+from .core.openapi import OPENAPI_PATH, describe
 from .core.state import WORKSPACE_ID, EmulatorState
 from .services import SERVICES, install
 
