@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from .core.body_guard import BodyGuard
 from .core.deps import Caller, State
 from .core.errors import install_handlers, permission_denied
+from .core.faults import FaultInjection
+from .core.faults import router as faults_router
 from .core.latency import ToolLatency
 from .core.openapi import OPENAPI_PATH, describe
 from .core.state import WORKSPACE_ID, EmulatorState
@@ -58,8 +60,10 @@ def create_app(state: EmulatorState) -> FastAPI:
     install_handlers(app)
     install()
     app.add_middleware(ToolLatency, state=state)
+    app.add_middleware(FaultInjection, state=state)
     app.add_middleware(BodyGuard)  # outermost: hostile bodies never reach a route
     app.include_router(meta)
+    app.include_router(faults_router)
     for service in SERVICES:
         app.include_router(service.router)
     return app

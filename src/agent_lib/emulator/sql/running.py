@@ -23,7 +23,7 @@ from typing import Any
 
 from ..core.state import EmulatorState
 
-WORKERS = 8  # statements running at once (more wait PENDING for a worker)
+WORKERS = 16  # statements running at once (more wait PENDING for a worker; as many as connections)
 STATEMENT_TIMEOUT_S = 120.0  # the server-side limit of one statement (module constant: tests shrink it)
 _KEY = "sql.running"
 _lock = threading.Lock()

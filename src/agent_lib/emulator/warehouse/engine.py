@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .sandbox import READ_ONLY, Access, Run, open_caller_connection
+from .sandbox import READ_ONLY, Access, Run, open_caller_connection, progress
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*|`[^`]+`"
 _DOTTED = re.compile(rf"(?<![\w.`])((?:{_NAME})(?:\s*\.\s*(?:{_NAME})){{1,2}})(?![\w`])")
@@ -95,6 +95,8 @@ class Warehouse:
         self._open: list[_Pooled] = []
         self._local = threading.local()
         self._closed = False
+        # called with (sql, stopped) before each top-level statement; returns an error or None
+        self.before_statement: Callable[[str, Callable[[], bool]], str | None] | None = None
         self._load_catalog()
 
     # -- tables -------------------------------------------------------------------------------
@@ -210,7 +212,13 @@ class Warehouse:
         with the warehouse's limit, when absent). Called again from inside a running statement
         (a UC function's body), it runs on the same connection under the same `Access`."""
         statement = self.rewrite(sql, catalog, schema)
+        nested = getattr(self._local, "pooled", None) is not None
         with self._session(access) as (conn, run):
+            hook = self.before_statement
+            if hook is not None and not nested:  # an injected fault (core/faults.py): slow or failing
+                error = hook(sql, lambda: progress(run) != 0)
+                if run.stopped or error:
+                    raise _failure(run, sqlite3.OperationalError(error or "stopped"))
             try:
                 cur = conn.execute(statement, params or ())
                 try:
