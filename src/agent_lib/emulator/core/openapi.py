@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import importlib
 import inspect
 import re
 import typing
@@ -69,9 +68,12 @@ _BODY_METHODS = ("post", "put", "patch")
 
 
 def _sdk_call(ref: str) -> Any:
+    from databricks.sdk.service import catalog, sql, workspace  # heavy: only when the document is built
+
+    modules = {"catalog": catalog, "sql": sql, "workspace": workspace}
     module, _, attr = ref.partition(":")
     cls, _, method = attr.partition(".")
-    return getattr(getattr(importlib.import_module(f"databricks.sdk.service.{module}"), cls), method)
+    return getattr(getattr(modules[module], cls), method)
 
 
 class _Schemas:
