@@ -195,12 +195,13 @@ async def mlflow_ui(path: str, request: Request, state: State) -> Response:
 
 
 @router.api_route("/api/2.0/fs/{kind}/WorkspaceInternal/Mlflow/Artifacts/{rest:path}",
-                  methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+                  methods=["GET", "PUT", "POST", "DELETE"])
 async def files_api_artifacts(kind: str, rest: str, caller: Caller) -> Response:
     """MLflow first tries run artifacts through the Files API, then falls back to signed URLs
     (`artifacts/credentials-for-write` / `-read`) on any error but a 404. The emulated workspace
-    serves the signed-URL path only, so this answers 501 for MLflow's artifact folders."""
+    serves the signed-URL path only, so this answers 400 FEATURE_DISABLED for MLflow's artifact
+    folders (a 4xx: no request to the emulator answers 5xx)."""
     del kind, rest, caller
-    raise ApiError(501, "NOT_IMPLEMENTED",
+    raise ApiError(400, "FEATURE_DISABLED",
                    "The emulated workspace serves MLflow artifacts through signed URLs "
                    "(POST /api/2.0/mlflow/artifacts/credentials-for-write and -read), not the Files API.")
