@@ -324,6 +324,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace_options(parser: argparse.ArgumentParser, spec_help: str = "the agent spec file") -> None:
+    """The options every command that talks to a workspace about a spec takes, spelt once."""
+    parser.add_argument("--workspace", default="emulated",
+                        help="emulated (default) | profile:<name> | host | notebook")
+    parser.add_argument("--host", default="", help="workspace host for --workspace host")
+    parser.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    parser.add_argument("--spec", default="agent.yml", help=spec_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agent-lib", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -364,24 +373,16 @@ def build_parser() -> argparse.ArgumentParser:
                           description="List the Genie spaces, Knowledge Assistants, Apps, MCP connections "
                                       "and UC functions the workspace offers, with their ids; --add writes "
                                       "the chosen ones into the spec, keeping its comments and order.")
-    disc.add_argument("--workspace", default="emulated",
-                      help="emulated (default) | profile:<name> | host | notebook")
-    disc.add_argument("--host", default="", help="workspace host for --workspace host")
-    disc.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    _workspace_options(disc, "the agent spec to add tools to")
     disc.add_argument("--catalog", default="", help="list UC functions of this catalog only")
     disc.add_argument("--schema", default="", help="list UC functions of this schema only (with --catalog)")
-    disc.add_argument("--spec", default="agent.yml", help="the agent spec to add tools to")
     disc.add_argument("--add", nargs="+", default=[], metavar="KEY", help="ids or names to add (2nd column)")
     disc.add_argument("--all", action="store_true", help="add every tool listed")
     disc.set_defaults(func=_discover)
     for name, helper in (("setup", "check every tool of the spec; create UC functions from their files"),
                          ("grants", "plan (and with --apply apply) the grants and scopes the tools need")):
         cmd = sub.add_parser(name, help=helper, description=helper)
-        cmd.add_argument("--workspace", default="emulated",
-                         help="emulated (default) | profile:<name> | host | notebook")
-        cmd.add_argument("--host", default="", help="workspace host for --workspace host")
-        cmd.add_argument("--spec", default="agent.yml", help="the agent spec file")
-        cmd.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+        _workspace_options(cmd)
         cmd.set_defaults(func=_setup if name == "setup" else _grants)
     grants = sub.choices["grants"]
     grants.add_argument("--apply", action="store_true", help="apply the plan (default: a dry run)")
@@ -397,11 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Read-only checks, in the order to fix them: authentication, the "
                                      "model endpoint, each tool of the spec, the MLflow experiment, the "
                                      "permissions and scopes the agent needs, the App's state.")
-    doc.add_argument("--workspace", default="emulated",
-                     help="emulated (default) | profile:<name> | host | notebook")
-    doc.add_argument("--host", default="", help="workspace host for --workspace host")
-    doc.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
-    doc.add_argument("--spec", default="agent.yml", help="the agent spec")
+    _workspace_options(doc)
     doc.add_argument("--users", default="", help="comma-separated users/groups (user authorization)")
     doc.add_argument("--experiment", default="/Shared/agent-lib", help="the MLflow experiment (path)")
     doc.set_defaults(func=_doctor)
@@ -442,11 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000; 0 = a free one)")
     app.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
     app.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    app.add_argument("--workspace", default="emulated",
-                     help="emulated (default) | profile:<name> | host | notebook")
-    app.add_argument("--host", default="", help="workspace host for --workspace host")
-    app.add_argument("--spec", default="agent.yml", help="the agent spec file")
-    app.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    _workspace_options(app)
     app.add_argument("--experiment", default="/Shared/agent-lib", help="MLflow experiment for traces")
     app.add_argument("--dev-user", default="", metavar="USER",
                      help="DEVELOPMENT ONLY: with authorization: user, act as USER when a request has no "
@@ -466,10 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "one MLflow run, and exits 1 when a metric is below its threshold.")
     ev.add_argument("--dataset", default="demo",
                     help="demo (shipped), a .jsonl file, mlflow:<evaluation dataset> or uc:<catalog.schema.table>")
-    ev.add_argument("--workspace", default="emulated", help="emulated (default) | profile:<name> | host | notebook")
-    ev.add_argument("--host", default="", help="workspace host for --workspace host")
-    ev.add_argument("--spec", default="agent.yml", help="the agent spec file")
-    ev.add_argument("--state", default=".agent_lib", help="folder of the emulated workspace's state")
+    _workspace_options(ev)
     ev.add_argument("--experiment", default="/Shared/agent-lib", help="MLflow experiment to log the run to")
     ev.add_argument("--engine", default="", choices=["", "hosted", "client"], help="default: the spec's engine")
     ev.add_argument("--max-workers", type=int, default=4, help="rows evaluated at the same time (default 4)")
