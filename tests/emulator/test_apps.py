@@ -117,9 +117,9 @@ def _sp(emulator, app):
 
 
 def _process(emulator, name):
-    from agent_lib.emulator.apps import runner
+    from agent_lib.emulator.apps import process
 
-    return runner.runtime(emulator.state).processes.get(name)
+    return process.runtime(emulator.state).processes.get(name)
 
 
 @pytest.fixture
@@ -382,22 +382,55 @@ def test_deploy_errors(emulator, admin, cleanup):
         admin.apps.deploy(nc, AppDeployment(source_code_path=bad_ref))
 
 
-def test_a_deployment_interrupted_by_a_restart_fails_instead_of_hanging(emulator, admin, cleanup):
-    from agent_lib.emulator.apps import models
+# Never ready (no port) and gone once the emulator that started it is: it keeps a deployment
+# IN_PROGRESS until the workspace is killed.
+UNREADY_APP = b"""import os, time
+parent = os.getppid()
+while os.getppid() == parent:
+    time.sleep(0.1)
+"""
+
+
+def test_a_deployment_interrupted_by_a_restart_fails_instead_of_hanging(tmp_path):
+    """The workspace is killed (SIGKILL: nothing is recorded) while a deployment is in progress; on
+    the same state after a restart the deployment reads FAILED, naming the restart, and the next
+    deployment is not refused as a conflict but succeeds."""
+    import signal
+    import subprocess
+    import sys
+
+    from agent_lib.clients import client_for
+    from agent_lib.emulator import start
 
     name = _name("t-interrupt")
-    cleanup.append(name)
-    folder = _upload(admin, f"/Users/admin@example.com/{name}", {"app.py": ENV_APP.encode()})
-    admin.apps.create_and_wait(App(name=name), timeout=WAIT)
-    # what a restart leaves behind: IN_PROGRESS in the store, nobody running it
-    dep = {"deployment_id": "0" * 32, "source_code_path": folder, "mode": "SNAPSHOT", "creator": "x",
-           "status": {"state": "IN_PROGRESS", "message": "App deployment is in progress."},
-           "create_time": "2026-01-01T00:00:00Z", "update_time": "2026-01-01T00:00:00Z"}
-    models._record_deployment(emulator.state, name, dep, {"app.py": ENV_APP.encode()}, folder, True)
-    got = admin.apps.get_deployment(name, "0" * 32)
-    assert got.status.state == AppDeploymentState.FAILED and "interrupted" in got.status.message
-    ok = admin.apps.deploy_and_wait(name, AppDeployment(source_code_path=folder), timeout=WAIT)
-    assert ok.status.state == AppDeploymentState.SUCCEEDED
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent_lib.cli", "emulator", "--port", "0", "--state", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        host = proc.stdout.readline().strip().split("=", 1)[1]
+        token = proc.stdout.readline().strip().split("=", 1)[1]
+        w = client_for(host, token)
+        home = f"/Users/admin@example.com/{name}"
+        unready = _upload(w, f"{home}/unready", {"app.py": UNREADY_APP})
+        ok = _upload(w, f"{home}/ok", {"app.py": ENV_APP.encode()})
+        w.apps.create_and_wait(App(name=name), timeout=WAIT)
+        pending = w.apps.deploy(name, AppDeployment(source_code_path=unready)).response
+        assert w.apps.get_deployment(name, pending.deployment_id).status.state == AppDeploymentState.IN_PROGRESS
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    ws = start(tmp_path, seed_demo=False)
+    try:
+        w = ws.client()
+        got = w.apps.get_deployment(name, pending.deployment_id)
+        assert got.status.state == AppDeploymentState.FAILED and "interrupted" in got.status.message
+        done = w.apps.deploy_and_wait(name, AppDeployment(source_code_path=ok), timeout=WAIT)
+        assert done.status.state == AppDeploymentState.SUCCEEDED
+    finally:
+        ws.stop()
 
 
 def test_restart_relaunches_a_running_app_lazily(tmp_path):

@@ -361,19 +361,19 @@ def test_ticketing_server_starts_on_first_use_and_stops_with_the_workspace(tmp_p
 
 def test_in_process_helpers_reach_the_connection_with_the_same_checks(emulator):
     from agent_lib.emulator.core.errors import ApiError
-    from agent_lib.emulator.mcp import models
+    from agent_lib.emulator.mcp import external
 
     state = emulator.state
     admin = state.identities.resolve(emulator.token)
-    tools = models.connection_tools(state, admin, demo_ids.CONNECTION)
+    tools = external.connection_tools(state, admin, demo_ids.CONNECTION)
     assert {t["name"] for t in tools} == {"create_ticket", "search_tickets", "get_ticket"}
     assert "inputSchema" in tools[0]
-    result = models.call_connection_tool(state, admin, demo_ids.CONNECTION, "get_ticket",
-                                         {"ticket_id": "TCK-1002"})
+    result = external.call_connection_tool(state, admin, demo_ids.CONNECTION, "get_ticket",
+                                           {"ticket_id": "TCK-1002"})
     assert result["structuredContent"]["order_id"] == "SO-12456" and not result.get("isError")
     bob = state.identities.resolve(emulator.token_for("bob@example.com"))
     with pytest.raises(ApiError) as denied:
-        models.connection_tools(state, bob, demo_ids.CONNECTION)
+        external.connection_tools(state, bob, demo_ids.CONNECTION)
     assert denied.value.status == 403
 
 

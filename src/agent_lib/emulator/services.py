@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from .apps import demo as apps_demo
-from .apps import models as apps_models
+from .apps import records as apps_records
 from .apps import routes as apps_routes
 from .catalog import demo as catalog_demo
 from .catalog import functions as uc_functions
@@ -114,7 +114,7 @@ SERVICES: tuple[Service, ...] = (
     Service("mcp", mcp_routes.router, seed=mcp_demo.seed,
             tool_requests=(ToolRequests("mcp", lambda path: path.startswith(_MCP), body=True,
                                         executes=_mcp_tools_call),)),
-    Service("apps", apps_routes.router, seed=apps_demo.seed, object_types={"apps": apps_models.exists}),
+    Service("apps", apps_routes.router, seed=apps_demo.seed, object_types={"apps": apps_records.exists}),
     Service("workspace_files", workspace_files_routes.router),
     Service("supervisor", supervisor_routes.router),
     Service("mlflow_tracking", mlflow_routes.router,

@@ -20,7 +20,7 @@ Processes:
 * `demo.py`     the demo's IT helpdesk agent App (`helpdesk/`), deployed lazily.
 
 Functions other services call: `app_url(state, name)`, `models.create_app`,
-`models.create_deployment`, `runner.ensure_running`, `runner.app_logs`.
+`deployments.create_deployment`, `runner.ensure_running`, `runner.app_logs`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from ..core.demo_ids import HELPDESK_APP
 from ..core.state import ADMIN_USER, EmulatorState
 from ..workspace_files import models as files
 from . import models
+from .deployments import create_deployment
+from .records import exists
 
 SOURCE_PATH = f"/Workspace/Users/{ADMIN_USER}/apps/{HELPDESK_APP}"
 SOURCE_FILES = ("app.py", "app.yaml")
@@ -28,9 +30,9 @@ def helpdesk_source() -> dict[str, bytes]:
 
 def seed(state: EmulatorState) -> None:
     admin = state.identities.resolve(state.admin_token)
-    if admin is None or models.exists(state, HELPDESK_APP):
+    if admin is None or exists(state, HELPDESK_APP):
         return
     for name, data in helpdesk_source().items():
         files.write_file(state, f"{SOURCE_PATH}/{name}", data)
     models.create_app(state, admin, {"name": HELPDESK_APP, "description": DESCRIPTION})
-    models.create_deployment(state, admin, HELPDESK_APP, {"source_code_path": SOURCE_PATH}, run=False)
+    create_deployment(state, admin, HELPDESK_APP, {"source_code_path": SOURCE_PATH}, run=False)

@@ -16,6 +16,8 @@ from typing import Any
 from ..core.errors import ApiError, invalid, not_found
 from ..core.identity import Principal
 from ..core.state import EmulatorState
+from ..workspace_files.models import read_tree
+from ..workspace_files.paths import can_access, normalize
 from . import runner
 from .records import (
     APPS,
@@ -44,8 +46,6 @@ def create_deployment(state: EmulatorState, caller: Principal, name: str, body: 
     With `run=False` (the demo seed) the deployment is recorded as SUCCEEDED and the process starts
     lazily on the App's first proxied request.
     """
-    from ..workspace_files import models as files
-
     if not isinstance(body, dict):
         raise invalid("Malformed request: expected a JSON object.")
     check_fields(body, DEPLOYMENT_FIELDS, set())
@@ -62,10 +62,10 @@ def create_deployment(state: EmulatorState, caller: Principal, name: str, body: 
                       "emulated workspace; upload the source and pass source_code_path.")
     if not source:
         raise invalid("Missing required field: source_code_path")
-    path = files.normalize(source, "source_code_path")
-    if not files.can_access(caller, path):
+    path = normalize(source, "source_code_path")
+    if not can_access(caller, path):
         raise ApiError(403, "PERMISSION_DENIED", f"User {caller.name} cannot read source code path {source}.")
-    tree = files.read_tree(state, path)
+    tree = read_tree(state, path)
     if tree is None:
         raise not_found(f"Source code path {source} does not exist or is not a directory.")
     mode = body.get("mode") or "SNAPSHOT"

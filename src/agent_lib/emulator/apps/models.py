@@ -4,8 +4,7 @@ States follow the SDK's enums: `compute_status.state` ACTIVE/STOPPED, `app_statu
 UNAVAILABLE/DEPLOYING/RUNNING/CRASHED. Compute starts instantly here, so `create_and_wait` /
 `start_and_wait` / `stop_and_wait` return after one poll.
 
-The rest of the rules live beside this module (the deployment functions the routes, the demo
-and the tests call are re-exported here, so `apps.models.<name>` keeps working):
+The rest of the rules live beside this module; callers import each from the module that defines it:
 
 * `records.py`      the store kinds, lookup and access check, status blocks
 * `validation.py`   the input fields, names, resources and scopes a client may send
@@ -22,13 +21,7 @@ from ..core.errors import ApiError, invalid
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from ..oauth.models import revoke_client_secrets
-from .deployments import (  # noqa: F401  (re-exported: routes, demo and tests use models.*)
-    _record_deployment,
-    create_deployment,
-    get_deployment,
-    list_deployments,
-    render_deployment,
-)
+from . import proxy, runner
 from .deployments import drop_all as _drop_deployments
 from .records import APPS, UPDATES, app_status, compute_status, exists, load, now, public, require
 from .resources import sync_grants
@@ -39,15 +32,11 @@ def render(state: EmulatorState, doc: dict[str, Any], *, with_url: bool = True) 
     """The App as `App.as_dict()` would show it: live process state and the proxy URL included."""
     out = public(doc)
     if with_url:
-        from .proxy import ensure_listener
-
         try:
-            out["url"] = ensure_listener(state, doc["name"])
+            out["url"] = proxy.ensure_listener(state, doc["name"])
         except OSError:  # no port to bind: leave the URL out rather than fail the read
             pass
-    from .runner import live_status
-
-    status = live_status(state, doc)
+    status = runner.live_status(state, doc)
     if status is not None:
         out["app_status"] = status
     return out
@@ -147,8 +136,6 @@ def get_update(state: EmulatorState, caller: Principal, name: str) -> dict[str, 
 
 def delete_app(state: EmulatorState, caller: Principal, name: str) -> dict[str, Any]:
     """`DELETE /api/2.0/apps/{name}`: processes, proxy, grants, deployments and the SP go too."""
-    from . import proxy, runner
-
     doc = require(state, caller, name, "CAN_MANAGE")
     runner.stop(state, name)
     proxy.stop_listener(state, name)
@@ -172,8 +159,6 @@ def _revoke_secrets(state: EmulatorState, principal_id: str) -> None:
 
 def start_app(state: EmulatorState, caller: Principal, name: str) -> dict[str, Any]:
     """`POST /apps/{name}/start`: compute ACTIVE at once; the active deployment relaunches."""
-    from . import runner
-
     with state.store.transaction():
         doc = require(state, caller, name, "CAN_MANAGE")
         doc["compute_status"] = compute_status("ACTIVE")
@@ -188,8 +173,6 @@ def start_app(state: EmulatorState, caller: Principal, name: str) -> dict[str, A
 
 def stop_app(state: EmulatorState, caller: Principal, name: str) -> dict[str, Any]:
     """`POST /apps/{name}/stop`: the process group is terminated before this returns."""
-    from . import runner
-
     require(state, caller, name, "CAN_MANAGE")
     runner.stop(state, name)
     with state.store.transaction():

@@ -32,6 +32,7 @@ from ..core import latency
 from ..core.net import listen_loopback
 from ..core.state import WORKSPACE_ID, EmulatorState
 from . import runner
+from .process import LaunchError, Unavailable, runtime
 from .records import APPS
 
 log = logging.getLogger("agent_lib.emulator.apps")
@@ -97,7 +98,7 @@ def _bind(port_hint: int | None) -> socket.socket:
 
 def ensure_listener(state: EmulatorState, name: str) -> str:
     """The App's URL, its listener started if needed (on the port it had before, when free)."""
-    rt = runner.runtime(state)
+    rt = runtime(state)
     doc = state.store.get(APPS, name)
     hint = doc.get("_proxy_port") if doc else None
     with rt.lock:
@@ -116,7 +117,7 @@ def ensure_listener(state: EmulatorState, name: str) -> str:
 
 
 def stop_listener(state: EmulatorState, name: str) -> None:
-    rt = runner.runtime(state)
+    rt = runtime(state)
     with rt.lock:
         listener = rt.listeners.pop(name, None)
     if listener is not None:
@@ -137,7 +138,7 @@ def _forwarded_token(state: EmulatorState, principal: Any, app: dict[str, Any]) 
         return None
     if principal.scopes is not None and "all-apis" not in principal.scopes:
         scopes = [s for s in scopes if s in principal.scopes]
-    rt = runner.runtime(state)
+    rt = runtime(state)
     key = (principal.id, app["name"], tuple(scopes))
     cached = rt.tokens.get(key)
     now = time.time()
@@ -197,9 +198,9 @@ async def _handle(state: EmulatorState, name: str, listener: Listener, request: 
                       f"User {principal.name} does not have CAN_USE permission on app {name}.")
     try:
         port = await anyio.to_thread.run_sync(runner.ensure_running, state, name)
-    except runner.Unavailable as exc:
+    except Unavailable as exc:
         return _error(503, "TEMPORARILY_UNAVAILABLE", f"App Not Available: {exc}")
-    except runner.LaunchError as exc:
+    except LaunchError as exc:
         return _error(502, "BAD_GATEWAY", f"App Not Available: the App failed to start. {exc}")
 
     headers = [(k, v) for k, v in request.headers.items()

@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from ..core.deps import Caller, State
 from ..core.errors import invalid
 from ..core.identity import Principal, require_scope
-from . import models
+from . import deployments, models
+from .records import require
 
 router = APIRouter()
 apps = APIRouter(prefix="/api/2.0/apps", tags=["apps"])
@@ -63,7 +64,7 @@ def list_(state: State, caller: Caller, page_size: int | None = None,
 @apps.get("/{name}")
 def get(name: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
-    return models.render(state, models.require(state, caller, name, "CAN_USE"))
+    return models.render(state, require(state, caller, name, "CAN_USE"))
 
 
 @apps.patch("/{name}")
@@ -98,16 +99,16 @@ def get_update(name: str, state: State, caller: Caller) -> dict[str, Any]:
 def deploy(name: str, state: State, caller: Caller,
            body: dict[str, Any] | None = Body(None)) -> dict[str, Any]:
     _scope(caller)
-    return models.render_deployment(models.create_deployment(state, caller, name, body or {}))
+    return deployments.render_deployment(deployments.create_deployment(state, caller, name, body or {}))
 
 
 @apps.get("/{name}/deployments")
 def list_deployments(name: str, state: State, caller: Caller, page_size: int | None = None,
                      page_token: str | None = None) -> dict[str, Any]:
     _scope(caller)
-    deps = models.list_deployments(state, caller, name)
+    deps = deployments.list_deployments(state, caller, name)
     chunk, nxt = _page(deps, page_size, page_token)
-    out: dict[str, Any] = {"app_deployments": [models.render_deployment(d) for d in chunk]} if chunk else {}
+    out: dict[str, Any] = {"app_deployments": [deployments.render_deployment(d) for d in chunk]} if chunk else {}
     if nxt:
         out["next_page_token"] = nxt
     return out
@@ -116,8 +117,8 @@ def list_deployments(name: str, state: State, caller: Caller, page_size: int | N
 @apps.get("/{name}/deployments/{deployment_id}")
 def get_deployment(name: str, deployment_id: str, state: State, caller: Caller) -> dict[str, Any]:
     _scope(caller)
-    dep = models.get_deployment(state, caller, name, deployment_id, DEPLOYMENT_LONG_POLL_SECONDS)
-    return models.render_deployment(dep)
+    dep = deployments.get_deployment(state, caller, name, deployment_id, DEPLOYMENT_LONG_POLL_SECONDS)
+    return deployments.render_deployment(dep)
 
 
 @apps.post("/{name}/start")

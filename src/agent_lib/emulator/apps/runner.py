@@ -7,9 +7,9 @@ so a failed deployment leaves the previous one serving. `stop`, App deletion, `r
 shutdown terminate the process group. After a restart, an App whose state says RUNNING is
 relaunched by `ensure_running`, which the front proxy calls on the App's first request.
 
-The pieces live beside this module and are re-exported here (the proxy and tests use `runner.*`):
-`process.py` (live processes and the per-state runtime), `command.py` (command and environment
-resolution), `launch.py` (materializing the snapshot, starting, waiting for readiness).
+The pieces live beside this module: `process.py` (live processes and the per-state runtime),
+`command.py` (command and environment resolution), `launch.py` (materializing the snapshot,
+starting, waiting for readiness).
 """
 
 from __future__ import annotations
@@ -20,15 +20,7 @@ from typing import Any
 
 from ..core.state import EmulatorState
 from .launch import launch
-from .process import (  # noqa: F401  (LaunchError, Unavailable, runtime: the proxy and tests use runner.*)
-    AppProcess,
-    AppsRuntime,
-    LaunchError,
-    Unavailable,
-    existing_runtime,
-    runtime,
-    tail,
-)
+from .process import AppProcess, AppsRuntime, LaunchError, Unavailable, existing_runtime, runtime, tail
 from .records import APPS, finish_deployment, load, load_deployment, set_app_status
 
 log = logging.getLogger("agent_lib.emulator.apps")

@@ -32,9 +32,8 @@ from ..core.identity import Principal
 from ..core.state import EmulatorState
 from ..warehouse import Access, Column, WarehouseError
 from . import sqltext
-from .function_args import (  # noqa: F401  (coerce: sql)
+from .function_args import (
     bind_arguments,
-    coerce,
     coerce_out,
     coerce_result,
     order_args,
@@ -43,7 +42,7 @@ from .function_args import (  # noqa: F401  (coerce: sql)
     type_key,
     type_text,
 )
-from .function_python import python_session, run_python  # noqa: F401  (python_session: sql)
+from .function_python import run_python
 from .function_result import FunctionExecutionError, FunctionResult
 from .function_sql import QUERY_START, bind_body_parameters
 from .models import FUNCTION, function_doc

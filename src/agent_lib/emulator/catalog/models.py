@@ -22,7 +22,7 @@ from ..core.errors import ApiError, invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
 from .function_info import validate_function
-from .securables import (  # noqa: F401  (METASTORE_ID: re-exported)
+from .securables import (
     METASTORE_ID,
     audit,
     check_name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.state import EmulatorState
-from .models import ensure_group
+from .groups import ensure_group
 
 
 def seed(state: EmulatorState) -> None:

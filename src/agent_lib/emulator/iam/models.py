@@ -2,8 +2,8 @@
 
 Principals live in the core (`state.identities`, kind "principal"); this module answers the SCIM
 operations on them: list sources, gets (SCIM 404s), and the few things the SCIM API can create or
-delete here (users, service principals; admins only). The rest lives beside it and is re-exported
-here for the routes, the demo and the permissions service:
+delete here (users, service principals; admins only). The rest lives beside it, and callers
+import each name from the module that defines it:
 
 * `scim.py`       schema URNs and `ScimError`
 * `groups.py`     which groups exist, their stable ids, membership
@@ -17,22 +17,8 @@ from typing import Any
 
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from .groups import (  # noqa: F401  (find_group, ensure_group: re-exported for permissions, the demo)
-    SYSTEM_GROUPS,
-    ensure_group,
-    find_group,
-    group_by_id,
-    group_id,
-    group_names,
-    group_names_from_refs,
-)
-from .listing import DEFAULT_PAGE, list_response, parse_filter, project  # noqa: F401  (routes use them)
-from .resources import (  # noqa: F401  (re-exported: routes use me)
-    group_resource,
-    me,
-    service_principal_resource,
-    user_resource,
-)
+from .groups import group_by_id, group_names, group_names_from_refs
+from .resources import group_resource, service_principal_resource, user_resource
 from .scim import Resource, ScimError
 
 _LABELS = {"user": "User", "service_principal": "Service Principal"}

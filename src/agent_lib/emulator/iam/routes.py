@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..core.deps import Caller, State
 from ..core.identity import ALL_APIS, require_scope
 from . import models
+from .listing import list_response, project
+from .resources import me
 
 router = APIRouter(prefix="/api/2.0/preview/scim/v2", tags=["iam"])
 
@@ -31,7 +33,7 @@ class ListQuery(BaseModel):
 
 
 def _listing(resources: list[dict[str, Any]], q: ListQuery) -> dict[str, Any]:
-    return models.list_response(resources, filter=q.filter, start_index=q.start_index, count=q.count,
+    return list_response(resources, filter=q.filter, start_index=q.start_index, count=q.count,
                                 sort_by=q.sort_by, sort_order=q.sort_order, attributes=q.attributes,
                                 excluded=q.excluded_attributes)
 
@@ -66,7 +68,7 @@ def get_me(state: State, caller: Caller, attributes: str | None = None,
            excluded_attributes: Annotated[str | None, Query(alias="excludedAttributes")] = None
            ) -> dict[str, Any]:
     require_scope(caller, ME_SCOPE)
-    return models.project(models.me(state, caller), attributes, excluded_attributes)
+    return project(me(state, caller), attributes, excluded_attributes)
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ def get_user(user_id: str, state: State, caller: Caller, attributes: str | None 
              excluded_attributes: Annotated[str | None, Query(alias="excludedAttributes")] = None
              ) -> dict[str, Any]:
     require_scope(caller, ALL_APIS)
-    return models.project(models.get_user(state, user_id), attributes, excluded_attributes)
+    return project(models.get_user(state, user_id), attributes, excluded_attributes)
 
 
 @router.post("/Users", status_code=201)

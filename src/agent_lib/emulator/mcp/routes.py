@@ -24,8 +24,11 @@ from starlette.concurrency import run_in_threadpool
 from ..core.deps import Caller, State
 from ..core.errors import ApiError, not_found
 from ..core.identity import require_scope
-from . import models, servers
+from . import servers
+from .external import CONNECTION_SCOPES, Upstream, external_target
+from .genie_tools import GENIE_SCOPES, GenieServer
 from .protocol import ToolServer, handle_body
+from .uc_functions import FUNCTION_SCOPES, FunctionsServer
 
 router = APIRouter()
 
@@ -50,8 +53,8 @@ async def _serve(request: Request, server: ToolServer) -> Response:
 @router.api_route("/api/2.0/mcp/functions/{catalog_name}/{schema_name}", methods=_METHODS)
 async def functions_schema(catalog_name: str, schema_name: str, request: Request, state: State,
                            caller: Caller) -> Response:
-    require_scope(caller, *models.FUNCTION_SCOPES)
-    server = models.FunctionsServer(state, caller, catalog_name, schema_name)
+    require_scope(caller, *FUNCTION_SCOPES)
+    server = FunctionsServer(state, caller, catalog_name, schema_name)
     await run_in_threadpool(server.check)
     return await _serve(request, server)
 
@@ -59,24 +62,24 @@ async def functions_schema(catalog_name: str, schema_name: str, request: Request
 @router.api_route("/api/2.0/mcp/functions/{catalog_name}/{schema_name}/{function_name}", methods=_METHODS)
 async def functions_one(catalog_name: str, schema_name: str, function_name: str, request: Request,
                         state: State, caller: Caller) -> Response:
-    require_scope(caller, *models.FUNCTION_SCOPES)
-    server = models.FunctionsServer(state, caller, catalog_name, schema_name, function_name)
+    require_scope(caller, *FUNCTION_SCOPES)
+    server = FunctionsServer(state, caller, catalog_name, schema_name, function_name)
     await run_in_threadpool(server.check)
     return await _serve(request, server)
 
 
 @router.api_route("/api/2.0/mcp/genie/{space_id}", methods=_METHODS)
 async def genie_space(space_id: str, request: Request, state: State, caller: Caller) -> Response:
-    require_scope(caller, *models.GENIE_SCOPES)
-    server = models.GenieServer(state, caller, space_id)
+    require_scope(caller, *GENIE_SCOPES)
+    server = GenieServer(state, caller, space_id)
     await run_in_threadpool(server.check)
     return await _serve(request, server)
 
 
 @router.api_route("/api/2.0/mcp/external/{connection_name}", methods=_METHODS)
 async def external(connection_name: str, request: Request, state: State, caller: Caller) -> Response:
-    require_scope(caller, *models.CONNECTION_SCOPES)
-    upstream = await run_in_threadpool(models.external_target, state, caller, connection_name)
+    require_scope(caller, *CONNECTION_SCOPES)
+    upstream = await run_in_threadpool(external_target, state, caller, connection_name)
     return await _forward(request, upstream, f"connection '{connection_name}'")
 
 
@@ -86,7 +89,7 @@ async def builtin(server: str, request: Request, state: State, caller: Caller) -
     if server not in servers.BUILTIN:
         raise not_found(f"No built-in MCP server '{server}'; known: {', '.join(sorted(servers.BUILTIN))}.")
     url = await run_in_threadpool(servers.url, state, server)
-    return await _forward(request, models.Upstream(url, {}), f"built-in server '{server}'")
+    return await _forward(request, Upstream(url, {}), f"built-in server '{server}'")
 
 
 def _client(request: Request) -> httpx.AsyncClient:
@@ -103,7 +106,7 @@ def _client(request: Request) -> httpx.AsyncClient:
     return client
 
 
-async def _forward(request: Request, upstream: models.Upstream, label: str) -> Response:
+async def _forward(request: Request, upstream: Upstream, label: str) -> Response:
     """Relay one streamable-HTTP exchange; server-sent events stream through as they come."""
     headers = {k: v for k in _FORWARD_REQUEST if (v := request.headers.get(k)) is not None}
     headers.update(upstream.headers)

@@ -27,7 +27,7 @@ from ..core.access import LEVELS, noun, principal_key
 from ..core.errors import invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from ..iam.models import find_group
+from ..iam.groups import find_group
 
 ExistsFn = Callable[[EmulatorState, str], bool]
 

@@ -2,8 +2,8 @@
 
 Metadata lives in kind `workspace_object` (key: the normalized path), contents in kind
 `workspace_content` (key: the object id, base64), so listings stay cheap and a restart keeps
-everything. Paths, the implicit folders and access rules are in `paths.py` (`normalize` and
-`can_access` are re-exported here for App deployments); notebook formats in `notebooks.py`.
+everything. Paths, the implicit folders and access rules are in `paths.py`; notebook formats in
+`notebooks.py`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .notebooks import (
     notebook_jupyter,
     notebook_source,
 )
-from .paths import (  # noqa: F401  (normalize, can_access: re-exported for App deployments)
+from .paths import (
     CONTENTS,
     OBJECTS,
     ROOTS,
