@@ -81,6 +81,20 @@ def test_genie_space_answers_with_sql_and_a_table(kit, script, admin):
     assert answer["sql"].lower().startswith(("select", "with")) and answer["columns"] and answer["rows"]
 
 
+def test_tools_that_share_an_id_prefix_get_names_long_enough_to_differ(kit, admin):
+    """Two Genie spaces whose ids share their first 8 characters: every prefixed name grows to 16."""
+    from agent_lib.supervisor.tools import ToolContext, Toolset
+
+    sibling = {"genie_space": {"id": "01f0c0ff00000000000000000000beef", "description": "Another space."}}
+    toolset = Toolset(kit.spec_with(kit.GENIE, sibling, kit.KNOWLEDGE_ASSISTANT, kit.UC_FUNCTION).tools,
+                      ToolContext(admin))
+    assert [e.name for e in toolset.executors] == [
+        "genie_01f0c0ffee5a1e5d", "genie_01f0c0ff00000000", "knowledge_assistant_8c765842f0214946",
+        "main__sales__get_order_status"]
+    alone = Toolset(kit.spec_with(kit.GENIE, kit.KNOWLEDGE_ASSISTANT).tools, ToolContext(admin))
+    assert [e.name for e in alone.executors] == ["genie_01f0c0ff", "knowledge_assistant_8c765842"]
+
+
 def test_app_tool_asks_for_approval_then_calls_the_app(kit, script, admin):
     script([
         {"tool_calls": [{"name": "app_agent_lib_helpdesk",

@@ -17,50 +17,66 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import Any
 
 from ...errors import SupervisorError
+from ...spec import function_tool_name
 from ._mcp import McpHttpError, list_tools, unwrap
 from ._mcp_sessions import McpSessions
 from .app import AppExecutor
 from .base import Executor, FunctionTool, ToolContext, ToolFailure
 from .genie import GenieExecutor
 from .knowledge_assistant import KnowledgeAssistantExecutor
+from .naming import app_tool_name, genie_tool_name, knowledge_assistant_tool_name
 from .uc_connection import UcConnectionExecutor
 from .uc_function import UcFunctionExecutor
 
 _NAME_LENGTHS = (8, 16, 32, 64)
 
 
-ExecutorFactory = Callable[[Any, ToolContext, int], Executor]
-"""Builds the executor of one hosted tool; the int is the length of the id prefix in its function
-name (Genie spaces and Knowledge Assistants; the others ignore it)."""
+@dataclass(frozen=True)
+class ToolKind:
+    """How one hosted tool type becomes its executor, and which function name that executor offers."""
 
-EXECUTORS: dict[str, ExecutorFactory] = {
-    "genie_space": lambda tool, context, length: GenieExecutor(tool, context, name_length=length),
-    "knowledge_assistant": lambda tool, context, length: KnowledgeAssistantExecutor(
-        tool, context, name_length=length),
-    "uc_function": lambda tool, context, _: UcFunctionExecutor(tool, context),
-    "uc_connection": lambda tool, context, _: UcConnectionExecutor(tool, context),
-    "app": lambda tool, context, _: AppExecutor(tool, context),
+    build: Callable[[Any, ToolContext, int], Executor]
+    """Builds the executor; the int is the length of the id prefix in its function name (Genie spaces
+    and Knowledge Assistants; the others ignore it)."""
+    name: Callable[[Any, int], str] | None = None
+    """Its function name at that prefix length; None where the tool's MCP server names the functions."""
+
+
+EXECUTORS: dict[str, ToolKind] = {
+    "genie_space": ToolKind(lambda tool, context, length: GenieExecutor(tool, context, name_length=length),
+                            lambda tool, length: genie_tool_name(tool.ref, length)),
+    "knowledge_assistant": ToolKind(
+        lambda tool, context, length: KnowledgeAssistantExecutor(tool, context, name_length=length),
+        lambda tool, length: knowledge_assistant_tool_name(tool.ref, length)),
+    "uc_function": ToolKind(lambda tool, context, _: UcFunctionExecutor(tool, context),
+                            lambda tool, _: function_tool_name(tool.ref)),
+    "uc_connection": ToolKind(lambda tool, context, _: UcConnectionExecutor(tool, context)),
+    "app": ToolKind(lambda tool, context, _: AppExecutor(tool, context), lambda tool, _: app_tool_name(tool.ref)),
 }
 """The executor of each hosted tool type: a new tool type is one entry here."""
 
-_NAMED_BY_PREFIX = frozenset({"genie_space", "knowledge_assistant"})
+
+def _name_length(tools: Sequence[Any]) -> int:
+    """The shortest id prefix at which no two tools offer the same function name (Genie spaces or
+    assistants sharing a prefix get longer ones)."""
+    for length in _NAME_LENGTHS:
+        names = [kind.name(t, length) for t in tools if (kind := EXECUTORS[t.type]).name is not None]
+        if len(names) == len(set(names)):
+            return length
+    return _NAME_LENGTHS[-1]
 
 
 def _executors(tools: Sequence[Any], context: ToolContext) -> list[Executor]:
-    """One executor per tool; Genie spaces / assistants sharing a name prefix get longer names."""
+    """One executor per tool, each built once, with names that tell the tools apart."""
     unknown = [t.type for t in tools if t.type not in EXECUTORS]
     if unknown:  # pragma: no cover - AgentSpec admits only the registered types
         raise SupervisorError(f"unknown hosted tool type {unknown[0]!r}", cause="request")
-    fixed = {i: EXECUTORS[t.type](t, context, 0) for i, t in enumerate(tools) if t.type not in _NAMED_BY_PREFIX}
-    for length in _NAME_LENGTHS:
-        built = [fixed[i] if i in fixed else EXECUTORS[t.type](t, context, length) for i, t in enumerate(tools)]
-        names = [e.name for e in built if hasattr(e, "name") and not isinstance(e, UcConnectionExecutor)]
-        if len(names) == len(set(names)):
-            return built
-    return built
+    length = _name_length(tools)
+    return [EXECUTORS[t.type].build(t, context, length) for t in tools]
 
 
 class Toolset:
@@ -185,4 +201,4 @@ def describe_error(exc: BaseException) -> str:
 
 
 __all__ = ["EXECUTORS", "Executor", "FunctionTool", "McpHttpError", "McpSessions", "ToolContext", "ToolFailure",
-           "Toolset", "describe_error", "list_tools"]
+           "ToolKind", "Toolset", "describe_error", "list_tools"]
