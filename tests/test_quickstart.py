@@ -10,6 +10,7 @@ import pytest
 from agent_lib.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+DEMO_FUNCTIONS = "src/agent_lib/emulator/catalog/demo_functions"  # the definitions agent.yml names
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def project(tmp_path, monkeypatch):
     folder = tmp_path / "project"
     folder.mkdir()
     shutil.copy(ROOT / "agent.yml", folder / "agent.yml")
-    shutil.copytree(ROOT / "functions", folder / "functions")
+    shutil.copytree(ROOT / DEMO_FUNCTIONS, folder / DEMO_FUNCTIONS)
     (folder / ".gitignore").write_text("__pycache__/")  # no newline at the end: kept as it is
     monkeypatch.chdir(folder)
     monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "databrickscfg"))

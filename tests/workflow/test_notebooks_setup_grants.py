@@ -13,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_FUNCTIONS = "src/agent_lib/emulator/catalog/demo_functions"  # the definitions agent.yml names
 SETUP = ROOT / "notebooks" / "01_setup_tools.ipynb"
 GRANTS = ROOT / "notebooks" / "02_grant_permissions.ipynb"
 FUNCTIONS = ("main.sales.get_order_status", "main.sales.convert_currency", "main.support.days_until_sla_breach")
@@ -63,9 +64,9 @@ def test_a_broken_spec_fails_after_the_table_naming_the_step_and_the_fix(workspa
     import papermill
 
     spec = (ROOT / "agent.yml").read_text().replace(
-        "      definition: functions/convert_currency.sql\n", "      definition: functions/missing.sql\n")
+        f"      definition: {DEMO_FUNCTIONS}/convert_currency.sql\n", "      definition: functions/missing.sql\n")
     (tmp_path / "agent.yml").write_text(spec)
-    shutil.copytree(ROOT / "functions", tmp_path / "functions")  # definition files are next to agent.yml
+    shutil.copytree(ROOT / DEMO_FUNCTIONS, tmp_path / DEMO_FUNCTIONS)  # definition files are where agent.yml says
     with pytest.raises(papermill.PapermillExecutionError) as failed:
         _run(workspace, SETUP, tmp_path / "01.ipynb", spec_path=str(tmp_path / "agent.yml"),
              state_dir=str(tmp_path / "state"))

@@ -48,7 +48,7 @@ def test_deleted_demo_functions_are_recreated_from_their_files_and_answer_the_sa
 
 
 def test_a_changed_definition_replaces_the_function_once(workspace, tmp_path):
-    shutil.copytree(ROOT / "functions", tmp_path / "functions")
+    shutil.copytree(ROOT / "src/agent_lib/emulator/catalog/demo_functions", tmp_path / "functions")
     path = tmp_path / "functions" / "convert_currency.sql"
     path.write_text(path.read_text().replace('"EUR": 0.92', '"EUR": 0.5'))
     spec = spec_from_dict({"model": "databricks-claude-sonnet-4-5", "tools": [{"uc_function": {

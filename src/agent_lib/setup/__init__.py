@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import AgentLibError
+from ..function_definitions import DefinitionError, parse_definition
 from ..report import Shown, Table
 from .checks import CREATED, OK, PROBLEM, REPLACED, Row, check_model, check_tool
-from .definitions import DefinitionError, parse_definition, read_definition
+from .definitions import read_definition
 from .params import SetupParams
 
 if TYPE_CHECKING:

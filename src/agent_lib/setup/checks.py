@@ -2,15 +2,18 @@
 
 Each check returns a `Row` and never raises for a workspace answer: a missing resource, a denied
 call or a stopped App is a row with the fix, so the whole table is shown before anything fails.
+`CHECKS` names the check of each hosted tool type; inside a check `_get` ends it early with the
+problem row when the resource is missing or not visible.
 Only UC functions are created or replaced here (from their definition files); the others cannot be
 created from a spec and are reported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied
 
@@ -46,16 +49,44 @@ def _error(exc: DatabricksError) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
 
 
+T = TypeVar("T")
+
+
+class _Stop(Exception):
+    """Ends a check early with its problem row (`check_model` and `check_tool` return it)."""
+
+    def __init__(self, row: Row) -> None:
+        super().__init__(row.action)
+        self.row = row
+
+
+def _get(get: Callable[[], T], tool: str, resource: str, what: str, fix: str) -> T:
+    """What `get()` returns; a missing or denied resource ends the check: `what` (with the error), `fix`."""
+    try:
+        return get()
+    except (NotFound, PermissionDenied) as exc:  # Databricks answers 403 for some missing resources
+        raise _Stop(_problem(tool, resource, f"{what} ({_error(exc)})", fix)) from None
+
+
+def _ready(endpoint: Any) -> str:
+    """A serving endpoint's readiness (READY, NOT_READY, or unknown)."""
+    return endpoint.state.ready.value if endpoint.state and endpoint.state.ready else "unknown"
+
+
 def check_model(w: WorkspaceClient, spec: AgentSpec) -> Row:
     """The model's serving endpoint exists, is READY and serves a chat task."""
-    tool, resource = "model", f"serving endpoint {spec.model}"
     try:
-        ep = w.serving_endpoints.get(spec.model)
-    except (NotFound, PermissionDenied) as exc:
-        return _problem(tool, resource, f"not found or not visible ({_error(exc)})",
-                        "set model in agent.yml to a serving endpoint of this workspace "
-                        "(see its Serving page), e.g. databricks-claude-sonnet-4-5")
-    ready = ep.state.ready.value if ep.state and ep.state.ready else "unknown"
+        return _check_model(w, spec)
+    except _Stop as stop:
+        return stop.row
+
+
+def _check_model(w: WorkspaceClient, spec: AgentSpec) -> Row:
+    tool, resource = "model", f"serving endpoint {spec.model}"
+    ep = _get(lambda: w.serving_endpoints.get(spec.model), tool, resource, "not found or not visible",
+              "set model in agent.yml to a serving endpoint of this workspace "
+              "(see its Serving page), e.g. databricks-claude-sonnet-4-5")
+    ready = _ready(ep)
     if ready != "READY":
         return _problem(tool, resource, f"endpoint state is {ready}, not READY",
                         "wait until the endpoint is READY (Serving page) or choose another model")
@@ -68,12 +99,8 @@ def check_model(w: WorkspaceClient, spec: AgentSpec) -> Row:
 def check_genie(w: WorkspaceClient, tool: HostedTool) -> Row:
     """The space exists, the caller can run it, and its warehouse is usable."""
     resource = f"Genie space {tool.ref}"
-    try:
-        space = w.genie.get_space(tool.ref)
-    except (NotFound, PermissionDenied) as exc:  # Databricks answers 403 for a missing space
-        return _problem(tool.label, resource, f"missing or not shared with you ({_error(exc)})",
-                        "check genie_space.id (the 32-hex id in the space's URL) and ask its owner "
-                        "for CAN_RUN")
+    space = _get(lambda: w.genie.get_space(tool.ref), tool.label, resource, "missing or not shared with you",
+                 "check genie_space.id (the 32-hex id in the space's URL) and ask its owner for CAN_RUN")
     resource = f"Genie space {space.title or tool.ref} ({tool.ref})"
     try:
         level, _ = acl_level(w, "genie", tool.ref, me(w))
@@ -84,11 +111,8 @@ def check_genie(w: WorkspaceClient, tool: HostedTool) -> Row:
             return _problem(tool.label, resource, f"you hold {level or 'no permission'}, not CAN_RUN",
                             "ask the space's owner for CAN_RUN (Share in the Genie space)")
     if space.warehouse_id:
-        try:
-            wh = w.warehouses.get(space.warehouse_id)
-        except (NotFound, PermissionDenied) as exc:
-            return _problem(tool.label, resource, f"its SQL warehouse {space.warehouse_id} is not usable "
-                            f"({_error(exc)})", "ask for CAN_USE on the space's SQL warehouse")
+        wh = _get(lambda: w.warehouses.get(space.warehouse_id), tool.label, resource,
+                  f"its SQL warehouse {space.warehouse_id} is not usable", "ask for CAN_USE on the space's SQL warehouse")
         state = wh.state.value if wh.state else "unknown"
         if state in ("DELETED", "DELETING"):
             return _problem(tool.label, resource, f"its SQL warehouse {wh.name} is {state}",
@@ -150,23 +174,18 @@ def check_function(w: WorkspaceClient, tool: HostedTool, spec_dir: Path, *, crea
 def check_knowledge_assistant(w: WorkspaceClient, tool: HostedTool) -> Row:
     """The assistant exists and is ACTIVE, and its serving endpoint is READY."""
     resource = f"Knowledge Assistant {tool.ref}"
-    try:
-        ka = w.knowledge_assistants.get_knowledge_assistant(f"knowledge-assistants/{tool.ref}")
-    except (NotFound, PermissionDenied) as exc:
-        return _problem(tool.label, resource, f"missing or not shared with you ({_error(exc)})",
-                        "check knowledge_assistant_id (the assistant's id, not its endpoint name) and "
-                        "ask its owner for CAN_QUERY")
+    ka = _get(lambda: w.knowledge_assistants.get_knowledge_assistant(f"knowledge-assistants/{tool.ref}"),
+              tool.label, resource, "missing or not shared with you",
+              "check knowledge_assistant_id (the assistant's id, not its endpoint name) and ask its owner "
+              "for CAN_QUERY")
     resource = f"Knowledge Assistant {ka.display_name or tool.ref} (endpoint {ka.endpoint_name})"
     state = ka.state.value if ka.state else "unknown"
     if state != "ACTIVE":
         return _problem(tool.label, resource, f"state is {state}, not ACTIVE",
                         "wait until the assistant is ACTIVE (Agent Bricks page), or fix its knowledge sources")
-    try:
-        ep = w.serving_endpoints.get(ka.endpoint_name or "")
-    except (NotFound, PermissionDenied) as exc:
-        return _problem(tool.label, resource, f"its endpoint is not usable ({_error(exc)})",
-                        "ask for CAN_QUERY on the assistant's serving endpoint")
-    ready = ep.state.ready.value if ep.state and ep.state.ready else "unknown"
+    ep = _get(lambda: w.serving_endpoints.get(ka.endpoint_name or ""), tool.label, resource,
+              "its endpoint is not usable", "ask for CAN_QUERY on the assistant's serving endpoint")
+    ready = _ready(ep)
     if ready != "READY":
         return _problem(tool.label, resource, f"endpoint state is {ready}, not READY",
                         "wait until the endpoint is READY")
@@ -176,11 +195,8 @@ def check_knowledge_assistant(w: WorkspaceClient, tool: HostedTool) -> Row:
 def check_connection(w: WorkspaceClient, tool: HostedTool) -> Row:
     """The connection exists and is an MCP connection."""
     resource = f"UC connection {tool.ref}"
-    try:
-        conn = w.connections.get(tool.ref)
-    except (NotFound, PermissionDenied) as exc:
-        return _problem(tool.label, resource, f"missing or not visible ({_error(exc)})",
-                        "check uc_connection.name, and ask its owner for USE CONNECTION")
+    conn = _get(lambda: w.connections.get(tool.ref), tool.label, resource, "missing or not visible",
+                "check uc_connection.name, and ask its owner for USE CONNECTION")
     if str((conn.options or {}).get("is_mcp_connection", "")).lower() != "true":
         return _problem(tool.label, resource, "is not an MCP connection (options.is_mcp_connection is not true)",
                         "point uc_connection at an HTTP connection created as an MCP server connection")
@@ -190,11 +206,8 @@ def check_connection(w: WorkspaceClient, tool: HostedTool) -> Row:
 def check_app(w: WorkspaceClient, tool: HostedTool) -> Row:
     """The App exists and is running."""
     resource = f"App {tool.ref}"
-    try:
-        app = w.apps.get(tool.ref)
-    except (NotFound, PermissionDenied) as exc:
-        return _problem(tool.label, resource, f"missing or not shared with you ({_error(exc)})",
-                        "check app.name, and ask the App's owner for CAN_USE")
+    app = _get(lambda: w.apps.get(tool.ref), tool.label, resource, "missing or not shared with you",
+               "check app.name, and ask the App's owner for CAN_USE")
     state = app.app_status.state.value if app.app_status and app.app_status.state else "unknown"
     if state != "RUNNING":
         return _problem(tool.label, resource, f"App status is {state}, not RUNNING",
@@ -202,13 +215,19 @@ def check_app(w: WorkspaceClient, tool: HostedTool) -> Row:
     return Row(tool.label, resource, OK, "RUNNING")
 
 
+CHECKS: dict[str, Callable[[WorkspaceClient, HostedTool, Path, bool], Row]] = {
+    "genie_space": lambda w, tool, _, __: check_genie(w, tool),
+    "uc_function": lambda w, tool, spec_dir, create: check_function(w, tool, spec_dir, create=create),
+    "knowledge_assistant": lambda w, tool, _, __: check_knowledge_assistant(w, tool),
+    "uc_connection": lambda w, tool, _, __: check_connection(w, tool),
+    "app": lambda w, tool, _, __: check_app(w, tool),
+}
+"""The check of each hosted tool type: a new tool type is one entry here."""
+
+
 def check_tool(w: WorkspaceClient, tool: HostedTool, spec_dir: Path, *, create: bool = True) -> Row:
-    if tool.type == "genie_space":
-        return check_genie(w, tool)
-    if tool.type == "uc_function":
-        return check_function(w, tool, spec_dir, create=create)
-    if tool.type == "knowledge_assistant":
-        return check_knowledge_assistant(w, tool)
-    if tool.type == "uc_connection":
-        return check_connection(w, tool)
-    return check_app(w, tool)
+    """The row of one tool (its type's check; a missing or denied resource is a problem row)."""
+    try:
+        return CHECKS[tool.type](w, tool, spec_dir, create)
+    except _Stop as stop:
+        return stop.row

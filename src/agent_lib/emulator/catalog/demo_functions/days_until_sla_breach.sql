@@ -1,5 +1,6 @@
 -- days_until_sla_breach: created by notebook 01 (agent_lib.setup) when the workspace lacks it,
--- replaced when this file changes. agent.yml points here (uc_function.definition).
+-- replaced when this file changes. agent.yml points here (uc_function.definition), and the
+-- emulated workspace seeds its demo catalog from this file.
 CREATE OR REPLACE FUNCTION main.support.days_until_sla_breach(
   priority STRING
     COMMENT 'The ticket''s priority: P1 (critical), P2 (high), P3 (normal) or P4 (low).',

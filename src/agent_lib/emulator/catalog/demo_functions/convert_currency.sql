@@ -1,5 +1,6 @@
 -- convert_currency: created by notebook 01 (agent_lib.setup) when the workspace lacks it,
--- replaced when this file changes. agent.yml points here (uc_function.definition).
+-- replaced when this file changes. agent.yml points here (uc_function.definition), and the
+-- emulated workspace seeds its demo catalog from this file.
 CREATE OR REPLACE FUNCTION main.sales.convert_currency(
   amount DOUBLE
     COMMENT 'The amount of money to convert, e.g. 1499.0.',

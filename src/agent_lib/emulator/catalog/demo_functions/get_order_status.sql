@@ -1,5 +1,6 @@
 -- get_order_status: created by notebook 01 (agent_lib.setup) when the workspace lacks it,
--- replaced when this file changes. agent.yml points here (uc_function.definition).
+-- replaced when this file changes. agent.yml points here (uc_function.definition), and the
+-- emulated workspace seeds its demo catalog from this file.
 CREATE OR REPLACE FUNCTION main.sales.get_order_status(
   order_id STRING
     COMMENT 'The order number, for example ''SO-10042'' (case and surrounding spaces are ignored).'
