@@ -49,7 +49,12 @@ def main() -> int:
     print(f"operations fuzzed: {len(per_op)}; schema-driven requests: {sum(counts)} "
           f"(per operation: min {counts[0]}, median {statistics.median(counts):.0f}, max {counts[-1]})")
     print("hostile JSON requests: " + ", ".join(f"{k[8:]} {v}" for k, v in sorted(hostile.items())))
-    print(f"failures: {len(data['failures'])}; wall time {seconds:.0f} s; pytest exit {run.returncode}")
+    spent = data.get("seconds", {})
+    print(f"failures: {len(data['failures'])}; wall time {seconds:.0f} s "
+          f"({sum(cases.values()) / seconds:.1f} requests/s); pytest exit {run.returncode}")
+    slowest = sorted(spent, key=spent.get, reverse=True)[:8]
+    print("slowest operations (server time): " + ", ".join(
+        f"{k} {spent[k]:.0f} s/{per_op[k]}" for k in slowest))
     for failure in data["failures"][:20]:
         print("  " + failure)
     if run.returncode and not data["failures"]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -32,6 +33,7 @@ REPORT = os.environ.get("AGENT_LIB_FUZZ_REPORT")  # where bench/fuzz_emulator.py
 ONLY = os.environ.get("AGENT_LIB_FUZZ_ONLY")  # a regex of paths, to fuzz some operations only
 LEFT_OUT = ("/_emulator/models/{endpoint}", "/api/2.0/mcp/external/{connection_name}", "/_emulator/reset")
 _counts: Counter[str] = Counter()
+_seconds: Counter[str] = Counter()  # wall time per operation, for the bench's rate figures
 _failures: list[str] = []
 
 
@@ -41,8 +43,8 @@ def fuzz_ws():
     yield ws
     ws.stop()
     if REPORT:
-        Path(REPORT).write_text(json.dumps({"cases": dict(_counts), "failures": _failures}, indent=1,
-                                           sort_keys=True))
+        Path(REPORT).write_text(json.dumps({"cases": dict(_counts), "seconds": dict(_seconds),
+                                            "failures": _failures}, indent=1, sort_keys=True))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,10 @@ def _fuzz(operation, mode: GenerationMode, token: str) -> None:
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def run(case) -> None:
         _counts[f"{case.method} {case.path}"] += 1
-        _check(case, case.call(headers={"Authorization": f"Bearer {token}"}, timeout=30))
+        started = time.monotonic()
+        response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        _seconds[f"{case.method} {case.path}"] += time.monotonic() - started
+        _check(case, response)
 
     run()
 

@@ -143,7 +143,7 @@ def test_effective_permissions_show_inheritance(admin, setup):
 
 def test_demo_grants(admin):
     eff = admin.grants.get_effective("schema", "main.sales", principal="account users")
-    assert {p.privilege.value for p in eff.privilege_assignments[0].privileges} == {"USE_SCHEMA"}
+    assert {p.privilege.value for p in eff.privilege_assignments[0].privileges} == {"USE_SCHEMA", "SELECT"}
     cat = admin.grants.get("catalog", "main")
     assert _privs(cat, "account users") == {"USE_CATALOG"}
     for fn in ("main.sales.get_order_status", "main.sales.convert_currency",

@@ -2,9 +2,11 @@
 over the sales data (from `demo_functions/*.sql`), the `ticketing` MCP connection, and the grants a
 new user starts with.
 
-Every workspace user (UC's `account users` group) may use the catalog and both schemas but may not
-EXECUTE any function or use the connection: granting those is the work of the package's grant step.
-The admin owns everything.
+Every workspace user (UC's `account users` group) may use the catalog and both schemas and read
+their tables (SELECT on each schema, inherited by its tables) but may not EXECUTE any function or
+use the connection: granting those is the work of the package's grant step. A table elsewhere is
+read only by those granted SELECT on it (the warehouse's sandbox enforces it). The admin owns
+everything.
 """
 
 from __future__ import annotations
@@ -69,4 +71,4 @@ def seed(state: EmulatorState) -> None:
                        "support tickets."})
     state.grants.update("catalog", demo_ids.CATALOG, EVERYONE, add=["USE_CATALOG"])
     for full in schemas:
-        state.grants.update("schema", full, EVERYONE, add=["USE_SCHEMA"])
+        state.grants.update("schema", full, EVERYONE, add=["USE_SCHEMA", "SELECT"])

@@ -46,6 +46,7 @@ from .function_python import run_python
 from .function_result import FunctionExecutionError, FunctionResult
 from .function_sql import QUERY_START, bind_body_parameters
 from .models import FUNCTION, function_doc
+from .reads import NO_READS, definer
 
 DEFAULT_TIMEOUT_S = 10.0  # a module constant, read at each call, so tests can shorten it
 MAX_DEPTH = 16
@@ -103,13 +104,14 @@ def run_sql_body(state: EmulatorState, doc: dict[str, Any], args: dict[str, Any]
     values = {markers[k]: sql_value(v) for k, v in args.items()}
     is_table = doc.get("data_type") == "TABLE_TYPE"
     try:
-        sql = expand_calls(state, sql, catalog=catalog, schema=schema, params=values)
+        sql = expand_calls(state, sql, catalog=catalog, schema=schema, params=values,
+                           access=definer(state, doc))
         if not QUERY_START.match(body):
             if is_table:
                 raise FunctionExecutionError(f"The body of table function {full} must be a query "
                                              "(SELECT ...).")
             sql = f"SELECT ({sql})"
-        result = run_sql(state, sql, values, catalog=catalog, schema=schema)
+        result = run_sql(state, sql, values, catalog=catalog, schema=schema, access=definer(state, doc))
     except WarehouseError as exc:
         raise FunctionExecutionError(f"Execution of function {full} failed: {exc}") from None
     except FunctionExecutionError as exc:
@@ -241,7 +243,8 @@ def expand_calls(state: EmulatorState, sql: str, *, catalog: str | None, schema:
                  params: dict[str, Any] | None = None,
                  on_call: Callable[[dict[str, Any]], None] | None = None,
                  types: dict[str, str] | None = None,
-                 labels: dict[str, tuple[str, str]] | None = None) -> str:
+                 labels: dict[str, tuple[str, str]] | None = None,
+                 access: Access | None = None) -> str:
     """Rewrite UC function calls so SQLite can run the statement.
 
     Scalar calls become calls of a registered SQLite function; a table function in FROM/JOIN is
@@ -249,7 +252,8 @@ def expand_calls(state: EmulatorState, sql: str, *, catalog: str | None, schema:
     `on_call(doc)` is called for each function before it runs (the EXECUTE check); `types`
     collects the declared types of the columns table functions produce, and `labels` maps each
     rewritten scalar call's text to (the call as written, its result type): SQLite names a result
-    column after the expression's text, Databricks after the call as the user wrote it.
+    column after the expression's text, Databricks after the call as the user wrote it. A table
+    function's arguments are evaluated with `access` (the caller's reads), not the function's.
     """
     masked = sqltext.mask(sql)
     out: list[str] = []
@@ -272,7 +276,8 @@ def expand_calls(state: EmulatorState, sql: str, *, catalog: str | None, schema:
             i = m.end()
             continue
         args_text = expand_calls(state, sql[open_idx + 1:close], catalog=catalog, schema=schema,
-                                 params=params, on_call=on_call, types=types, labels=labels)
+                                 params=params, on_call=on_call, types=types, labels=labels,
+                                 access=access)
         arg_list = order_args(doc, sqltext.split_top_level(args_text))
         if on_call is not None:
             on_call(doc)
@@ -284,7 +289,7 @@ def expand_calls(state: EmulatorState, sql: str, *, catalog: str | None, schema:
                 raise FunctionExecutionError(
                     f"[NOT_A_SCALAR_FUNCTION] {full} is a table function; call it in FROM: "
                     f"SELECT * FROM {full}(...).")
-            replacement = _table_call(state, doc, arg_list, params, catalog, schema, types)
+            replacement = _table_call(state, doc, arg_list, params, catalog, schema, types, access)
         else:
             if before in ("FROM", "JOIN"):
                 raise FunctionExecutionError(
@@ -306,12 +311,12 @@ def expand_calls(state: EmulatorState, sql: str, *, catalog: str | None, schema:
 
 def _table_call(state: EmulatorState, doc: dict[str, Any], arg_list: list[str],
                 params: dict[str, Any] | None, catalog: str | None, schema: str | None,
-                types: dict[str, str] | None) -> str:
+                types: dict[str, str] | None, access: Access | None) -> str:
     values: tuple[Any, ...] = ()
     if arg_list:
         try:
             res = run_sql(state, "SELECT " + ", ".join(arg_list), params,
-                          catalog=catalog or "main", schema=schema)
+                          catalog=catalog or "main", schema=schema, access=access or NO_READS)
         except WarehouseError as exc:
             raise FunctionExecutionError(
                 f"Arguments of table function {doc['full_name']} must be constants or "

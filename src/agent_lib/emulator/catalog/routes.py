@@ -195,6 +195,9 @@ def update_connection(name: str, state: State, caller: Caller, body: Any = Body(
     _scope(caller, *CONNECTION_SCOPES)
     b = _body(body)
     options = b.get("options")
+    for field in ("options", "secrets"):
+        if b.get(field) is not None and not isinstance(b[field], dict):
+            raise invalid(f"Invalid value for field '{field}': expected an object of string values.")
     if options is not None and b.get("secrets"):
         options = {**options, **b["secrets"]}
     return connections.update_connection(state, caller, name, options=options,

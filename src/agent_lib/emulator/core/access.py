@@ -179,8 +179,14 @@ class Grants:
         the catalog and USE_SCHEMA on the schema, or ALL_PRIVILEGES / ownership. ALL_PRIVILEGES
         implies every privilege except MANAGE, as on Databricks; owners hold MANAGE too.
         """
+        return self.missing(principal, securable_type, full_name, privilege) is None
+
+    def missing(self, principal: Principal, securable_type: str, full_name: str,
+                privilege: str) -> str | None:
+        """What `has` finds missing, as Databricks' errors name it ("USE SCHEMA on Schema
+        'main.hr'", "SELECT on Table 'main.hr.salaries'"), or None when nothing is."""
         if principal.admin:
-            return True
+            return None
         chain = _chain(securable_type.lower(), full_name)
         inherited: set[str] = set()
         for i, (kind, name) in enumerate(chain):
@@ -188,8 +194,10 @@ class Grants:
             if i < len(chain) - 1:
                 need = _PARENT_PRIVS.get(kind)
                 if need and not inherited & {need, "ALL_PRIVILEGES"}:
-                    return False
-        return privilege in inherited or ("ALL_PRIVILEGES" in inherited and privilege != "MANAGE")
+                    return f"{need.replace('_', ' ')} on {kind.title()} '{name}'"
+        if privilege in inherited or ("ALL_PRIVILEGES" in inherited and privilege != "MANAGE"):
+            return None
+        return f"{privilege.replace('_', ' ')} on {securable_type.title()} '{full_name}'"
 
     def require(self, principal: Principal, securable_type: str, full_name: str, privilege: str) -> None:
         if not self.has(principal, securable_type, full_name, privilege):

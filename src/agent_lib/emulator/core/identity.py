@@ -111,6 +111,11 @@ class Identities:
     def all(self) -> list[dict[str, Any]]:
         return self.store.list("principal")
 
+    def named(self, name: str) -> Principal | None:
+        """The user or service principal called `name` (an owner, say), as a caller would be."""
+        doc = self.find("user", name) or self.find("service_principal", name)
+        return _principal(doc, None, "pat", {}) if doc and doc.get("active", True) else None
+
     # -- tokens -------------------------------------------------------------------------------
     def issue(self, principal_id: str, *, scopes: list[str] | None = None, kind: str = "pat",
               ttl_seconds: int | None = None, token: str | None = None,
@@ -135,9 +140,7 @@ class Identities:
         if p is None or not p.get("active", True):
             return None
         scopes = tuple(doc["scopes"]) if doc["scopes"] is not None else None
-        return Principal(id=p["id"], kind=p["kind"], name=p["name"], display_name=p["display_name"],
-                         admin=p.get("admin", False), groups=tuple(p.get("groups", ["users"])),
-                         scopes=scopes, token_kind=doc["kind"], extra=doc.get("extra", {}))
+        return _principal(p, scopes, doc["kind"], doc.get("extra", {}))
 
     def authenticate(self, authorization: str | None) -> Principal:
         """Resolve an `Authorization` header or fail with Databricks' 401 envelope."""
@@ -150,6 +153,13 @@ class Identities:
         if principal is None:
             raise unauthenticated("Invalid access token.")
         return principal
+
+
+def _principal(p: dict[str, Any], scopes: tuple[str, ...] | None, token_kind: str,
+               extra: dict[str, Any]) -> Principal:
+    return Principal(id=p["id"], kind=p["kind"], name=p["name"], display_name=p["display_name"],
+                     admin=p.get("admin", False), groups=tuple(p.get("groups", ["users"])),
+                     scopes=scopes, token_kind=token_kind, extra=extra)
 
 
 def require_scope(principal: Principal, *accepted: str) -> None:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..catalog.reads import reads_of
 from ..core.errors import ApiError, invalid, not_found, permission_denied
 from ..core.identity import Principal
 from ..core.state import EmulatorState
-from ..warehouse import READ_ONLY, QueryResult, WarehouseError
+from ..warehouse import QueryResult, WarehouseError
 from ..warehouse.demo import ensure_functions
 from . import models, results
 from .nl2sql import Spec, summarize, translate
@@ -121,7 +122,7 @@ def _answer(state: EmulatorState, caller: Principal, space: dict[str, Any], conv
                              "query": t.sql, "statement_id": sid}
     out["attachments"].append({"attachment_id": attachment_id, "query": query})
     try:
-        result = _run_query(state, t.sql)
+        result = _run_query(state, caller, t.sql)
     except WarehouseError as exc:
         out["final"] = "FAILED"
         out["error"] = {"error": f"SQL execution failed: {exc}", "type": "SQL_EXECUTION_EXCEPTION"}
@@ -140,12 +141,13 @@ def _answer(state: EmulatorState, caller: Principal, space: dict[str, Any], conv
     return out
 
 
-def _run_query(state: EmulatorState, sql: str) -> QueryResult:
-    """Run an answer's SQL (generated, or a space's example SQL as its author wrote it) for the
-    asking user, in the warehouse's sandbox and read-only: Genie never changes data, so an example
-    that UPDATEs, creates a table or ATTACHes a file fails the message instead."""
+def _run_query(state: EmulatorState, caller: Principal, sql: str) -> QueryResult:
+    """Run an answer's SQL (generated, or a space's example SQL as its author wrote it) as the
+    asking user, in the warehouse's sandbox: it reads only the tables `caller` holds SELECT on, and
+    Genie never changes data, so an example that UPDATEs, creates a table or ATTACHes a file
+    fails the message instead."""
     ensure_functions(state.warehouse)  # after a restart nothing may have registered them yet
-    return state.warehouse.execute(sql, row_limit=results.MAX_ROWS + 1, access=READ_ONLY)
+    return state.warehouse.execute(sql, row_limit=results.MAX_ROWS + 1, access=reads_of(state, caller))
 
 
 def _new_message(state: EmulatorState, caller: Principal, space: dict[str, Any], conv: dict[str, Any],
@@ -280,7 +282,7 @@ def execute_query(state: EmulatorState, caller: Principal, space_id: str, conver
     if att is None:
         raise not_found(f"Attachment {attachment_id} of message {message_id} has no query.")
     try:
-        result = _run_query(state, att["query"]["query"])
+        result = _run_query(state, caller, att["query"]["query"])
     except WarehouseError as exc:
         raise ApiError(400, "BAD_REQUEST", f"SQL execution failed: {exc}") from None
     stored = results.store_result(state, att["query"]["statement_id"], result, {

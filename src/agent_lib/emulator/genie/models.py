@@ -16,6 +16,7 @@ import json
 import threading
 from typing import Any
 
+from ..catalog.reads import NO_READS, reads_of
 from ..core.errors import ApiError, invalid, permission_denied
 from ..core.identity import Principal, require_scope
 from ..core.state import EmulatorState
@@ -203,7 +204,8 @@ def set_processing_time(state: EmulatorState, space_id: str, ms: float) -> None:
 # -- translator context -------------------------------------------------------------------------
 
 def context(state: EmulatorState, doc: dict[str, Any]) -> Context:
-    """The NL->SQL context of a space (distinct values read once per space version)."""
+    """The NL->SQL context of a space (distinct values read once per space version, with the
+    space owner's reads: a user who may run the space learns no value its owner could not read)."""
     key = f"genie.ctx.{doc['space_id']}.{doc['etag']}"
     with _ctx_lock:
         ctx = state.runtime.get(key)
@@ -213,12 +215,19 @@ def context(state: EmulatorState, doc: dict[str, Any]) -> Context:
             ensure_functions(state.warehouse)
             serialized = doc["serialized"]
             try:
-                ctx = Context.load(lambda sql: state.warehouse.execute(sql).rows, examples(serialized),
-                                   tables(serialized) or ())
+                owner = _owner(state, doc["space_id"])
+                access = reads_of(state, owner) if owner else NO_READS
+                ctx = Context.load(lambda sql: state.warehouse.execute(sql, access=access).rows,
+                                   examples(serialized), tables(serialized) or ())
             except WarehouseError:  # the space's tables are not in the warehouse: its queries will fail
                 ctx = Context(DataVocabulary(), tuple(examples(serialized)), tuple(tables(serialized)))
             state.runtime[key] = ctx
         return ctx
+
+
+def _owner(state: EmulatorState, space_id: str) -> Principal | None:
+    key = state.acls.get(OBJECT_TYPE, space_id).get("owner") or ""
+    return state.identities.named(key.partition(":")[2]) if ":" in key else None
 
 
 def forget_context(state: EmulatorState, space_id: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from ..catalog import sqltext
 from ..catalog.function_python import python_session
 from ..catalog.functions import expand_calls, resolve_call, run_sql
+from ..catalog.reads import reader
 from ..core.errors import ApiError
 from ..core.identity import Principal
 from ..core.state import EmulatorState
@@ -32,9 +33,10 @@ _TYPE_NAME = {"BIGINT": "LONG", "SMALLINT": "SHORT", "TINYINT": "BYTE", "INTEGER
 
 def caller_access(state: EmulatorState, caller: Principal, *, timeout_s: float | None = None,
                   cancel: threading.Event | None = None) -> Access:
-    """What `caller` may do in the warehouse: write a table only with MODIFY on it (admins may)."""
+    """What `caller` may do in the warehouse: read a table only with SELECT on it, write one only
+    with MODIFY (admins may both)."""
     return Access(can_write=lambda table: state.grants.has(caller, "table", table, "MODIFY"),
-                  timeout_s=timeout_s, cancel=cancel)
+                  timeout_s=timeout_s, cancel=cancel, cannot_read=reader(state, caller))
 
 
 def called_functions(state: EmulatorState, sql: str, catalog: str,
@@ -77,13 +79,14 @@ def run_statement(state: EmulatorState, caller: Principal, req: dict[str, Any],
     types: dict[str, str] = {}
     labels: dict[str, tuple[str, str]] = {}
     limit = req["row_limit"]
+    access = access or caller_access(state, caller)
     try:
         with python_session():
             expanded = expand_calls(state, sql, catalog=req["catalog"], schema=req["schema"],
-                                    params=req["params"], types=types, labels=labels)
+                                    params=req["params"], types=types, labels=labels, access=access)
             result = run_sql(state, expanded, req["params"], catalog=req["catalog"],
                              schema=req["schema"], row_limit=limit + 1 if limit else None,
-                             access=access or caller_access(state, caller))
+                             access=access)
     except StatementStopped as exc:
         raise StatementFailed(exc.message, exc.sql_state,
                               "CANCELLED" if exc.reason == "cancel" else "DEADLINE_EXCEEDED") from None

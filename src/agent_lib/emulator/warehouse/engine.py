@@ -24,7 +24,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,7 @@ class Warehouse:
         self._open: list[_Pooled] = []
         self._local = threading.local()
         self._closed = False
+        self._roots: dict[int, str] = {}  # b-tree root page -> SQLite table (tables and indexes)
         # called with (sql, stopped) before each top-level statement; returns an error or None
         self.before_statement: Callable[[str, Callable[[], bool]], str | None] | None = None
         self._load_catalog()
@@ -136,6 +137,7 @@ class Warehouse:
             except Exception:
                 self._db.execute("ROLLBACK")
                 raise
+            self._roots = {}  # a replaced table moved: its old pages may hold another table now
             self._types[name] = tuple(Column(c.name, c.type_text.upper()) for c in columns)
 
     def tables(self, prefix: str = "") -> list[str]:
@@ -220,6 +222,8 @@ class Warehouse:
                 if run.stopped or error:
                     raise _failure(run, sqlite3.OperationalError(error or "stopped"))
             try:
+                if not run.access.reads_everything:
+                    self._check_opened_tables(conn, statement, params, run)
                 cur = conn.execute(statement, params or ())
                 try:
                     rows = cur.fetchmany(min(row_limit or MAX_RESULT_ROWS + 1, MAX_RESULT_ROWS + 1))
@@ -234,6 +238,30 @@ class Warehouse:
         columns = tuple(Column(d[0], _infer_type(rows, i)) for i, d in enumerate(desc))
         return QueryResult(columns, tuple(tuple(r) for r in rows))
 
+    def _check_opened_tables(self, conn: sqlite3.Connection, statement: str,
+                             params: Mapping[str, Any] | Sequence[Any] | None, run: Run) -> None:
+        """Check every table the compiled statement opens for reading against the caller's reads.
+
+        SQLite's authorizer is not asked about a column a statement uses only in a `USING` or
+        `NATURAL` join (`SELECT 1 FROM mine JOIN theirs USING (id)` reads `theirs` unasked), so
+        the statement is compiled once more under `EXPLAIN` and each cursor it opens on a table
+        or an index is checked too (compiling runs no user code)."""
+        for op in conn.execute("EXPLAIN " + statement, params or ()).fetchall():
+            if op[1] not in ("OpenRead", "ReopenIdx") or op[4] != 0:  # main database only
+                continue
+            table = self._table_of_page(op[3])
+            if table is not None and run.read(table) != sqlite3.SQLITE_OK:
+                raise sqlite3.DatabaseError("not authorized")
+
+    def _table_of_page(self, root: int) -> str | None:
+        """The catalog table stored at a b-tree root page (its own, or one of its indexes')."""
+        if root != 1 and root not in self._roots:  # page 1 is sqlite_master; else a new table
+            with self._lock:
+                self._roots = {page: name for page, name in self._db.execute(
+                    "SELECT rootpage, tbl_name FROM sqlite_master WHERE rootpage > 0")}
+        table = self._roots.get(root)
+        return table if table in self._types else None
+
     # -- caller connections -------------------------------------------------------------------
     def _current(self) -> Run | None:
         return getattr(self._local, "run", None)
@@ -246,11 +274,16 @@ class Warehouse:
         outer: _Pooled | None = getattr(self._local, "pooled", None)
         if outer is not None:  # a nested statement (a UC function body): same connection, same run
             self._sync(outer)
-            yield outer.conn, self._local.run
+            run: Run = self._local.run
+            if access is None:
+                yield outer.conn, run
+                return
+            with run.as_definer(access):  # the body reads with its owner's rights
+                yield outer.conn, run
             return
         access = access or READ_ONLY
         if access.timeout_s is None and self.statement_timeout_s:
-            access = Access(access.can_write, self.statement_timeout_s, access.cancel)
+            access = replace(access, timeout_s=self.statement_timeout_s)
         pooled = self._acquire()
         self._local.pooled, self._local.run = pooled, Run(access, self._is_table)
         try:

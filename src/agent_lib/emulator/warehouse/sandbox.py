@@ -5,9 +5,13 @@ table-valued `pragma_database_list` slips past any pattern), so every connection
 user wrote (statement execution, SQL UC function bodies, Genie's answers and example SQL) is
 opened by `open_caller_connection` with SQLite's own authorizer on it. Its rules:
 
-- **reads**: any table of the catalog (the UC tables the warehouse holds; every warehouse user may
-  read them, as the demo's `account users` may) and the JSON table functions. Not SQLite's
-  schema tables, not the warehouse's own bookkeeping (`_uc_columns`), no `pragma_*` functions.
+- **reads**: a table of the catalog (the UC tables the warehouse holds) only when
+  `Access.cannot_read` finds nothing missing: SELECT on the table with USE_CATALOG and USE_SCHEMA
+  on its parents, as Unity Catalog requires (each SQLITE_READ of a table's column asks). SQLite
+  does not ask about a column a statement uses only in a `USING` or `NATURAL` join, so the engine
+  also checks every table the compiled statement opens (`EXPLAIN`). The JSON table functions are
+  open to all; not SQLite's schema tables, not the warehouse's own bookkeeping (`_uc_columns`),
+  no `pragma_*` functions.
 - **writes**: `INSERT`, `UPDATE` and `DELETE` of a catalog table, only when `Access.can_write`
   says so: a workspace admin, or a user holding MODIFY on that table, as Unity Catalog requires.
   No DDL (CREATE/DROP/ALTER of tables, views, indexes, triggers): tables are made by the
@@ -27,8 +31,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 MAX_STRING_BYTES = 16 * 1024 * 1024  # longest string or blob a statement may build
 MAX_SQL_BYTES = 1024 * 1024  # longest statement text
@@ -60,19 +65,31 @@ def _nobody(_table: str) -> bool:
     return False
 
 
+def _nothing_missing(_table: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Access:
     """Who is running a statement, as the sandbox needs it.
 
-    `can_write(full_name)` answers for one catalog table (`main.sales.orders`); `timeout_s` is the
-    server-side limit of the statement; `cancel`, when set, stops it at the next progress check."""
+    `cannot_read(full_name)` says what the caller lacks to read one catalog table
+    (`main.sales.orders`), in Databricks' words ("SELECT on Table 'main.sales.orders'"), or None
+    when it may; the default reads every table (the workspace's own reads). `can_write(full_name)`
+    answers for a write; `timeout_s` is the server-side limit of the statement; `cancel`, when
+    set, stops it at the next progress check."""
 
     can_write: Callable[[str], bool] = _nobody
     timeout_s: float | None = None
     cancel: threading.Event | None = None
+    cannot_read: Callable[[str], str | None] = _nothing_missing
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.cannot_read is _nothing_missing
 
 
-READ_ONLY = Access()
+READ_ONLY = Access()  # reads every catalog table, writes none: the workspace's own reads
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,7 @@ class Run:
     deadline: float | None = None
     denial: Denial | None = None
     stopped: str | None = None  # "timeout" or "cancel" once the progress handler stopped it
+    reads: dict[str, str | None] = field(default_factory=dict)  # cannot_read, asked once a table
 
     def __post_init__(self) -> None:
         if self.access.timeout_s:
@@ -101,6 +119,28 @@ class Run:
         if self.denial is None:
             self.denial = Denial(message, sql_state)
         return sqlite3.SQLITE_DENY
+
+    def read(self, sqlite_table: str) -> int:
+        """May the statement read this catalog table? (SQLITE_OK, or a denial in Databricks' words.)"""
+        if sqlite_table not in self.reads:
+            self.reads[sqlite_table] = self.access.cannot_read(uc_name(sqlite_table))
+        lacking = self.reads[sqlite_table]
+        if lacking is None:
+            return sqlite3.SQLITE_OK
+        return self.deny(f"[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have "
+                         f"{lacking}.", "42501")
+
+    @contextmanager
+    def as_definer(self, access: Access) -> Iterator[None]:
+        """Read and write with `access`'s rights for a while (a UC function's body runs with its
+        owner's), keeping this statement's deadline and cancel event."""
+        saved, saved_reads = self.access, self.reads
+        self.access = replace(saved, cannot_read=access.cannot_read, can_write=access.can_write)
+        self.reads = {}
+        try:
+            yield
+        finally:
+            self.access, self.reads = saved, saved_reads
 
 
 def uc_name(sqlite_table: str) -> str:
@@ -137,7 +177,9 @@ def authorize(run: Run | None, action: int, arg1: str | None, arg2: str | None,
     if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_READ:
-        if run.is_catalog_table(table) or table in TABLE_FUNCTIONS:
+        if run.is_catalog_table(table):
+            return run.read(table)
+        if table in TABLE_FUNCTIONS:
             return sqlite3.SQLITE_OK
         if table in SCHEMA_TABLES and (arg2 or "").upper() == "ROWID":
             return sqlite3.SQLITE_OK  # SQLite's own step when a table function is first used
