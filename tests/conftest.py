@@ -62,6 +62,54 @@ def emulator() -> Iterator[object]:
     ws.stop()
 
 
+SCRIPTED_MODEL = "databricks-claude-haiku-4-5"
+"""The endpoint `scripted_model` scripts (a Supervisor-supported model, so both engines can use it)."""
+
+
+@pytest.fixture(scope="session")
+def demo_tools():
+    """The demo workspace's tools as agent.yml entries, and `MODEL`, the endpoint `scripted_model` scripts.
+
+        spec = AgentSpec(model=demo_tools.MODEL, tools=[demo_tools.UC_FUNCTION, demo_tools.TICKETING])
+    """
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        MODEL=SCRIPTED_MODEL,
+        GENIE={"genie_space": {"id": "01f0c0ffee5a1e5d4a7a5e5a1e5c0de1",
+                               "description": "Sales analytics: revenue, order counts and rankings by region."}},
+        UC_FUNCTION={"uc_function": {"name": "main.sales.get_order_status",
+                                     "description": "Look up one order by its id: status and shipping details."}},
+        CONVERT={"uc_function": {"name": "main.sales.convert_currency",
+                                 "description": "Convert an amount of money between currencies (ISO codes)."}},
+        KNOWLEDGE_ASSISTANT={"knowledge_assistant": {
+            "knowledge_assistant_id": "8c765842-f021-4946-85b4-df326cc01b03",
+            "description": "Company policies: returns, refunds, shipping."}},
+        TICKETING={"uc_connection": {"name": "ticketing", "description": "Support tickets: create, search, read."}},
+        HELPDESK={"app": {"name": "agent-lib-helpdesk",
+                          "description": "The IT helpdesk agent: passwords, VPN, laptops."}})
+
+
+@pytest.fixture
+def scripted_model(emulator):
+    """Set the turns of the scripted model behind `SCRIPTED_MODEL` (`PUT /_emulator/models/{endpoint}`);
+    the default model is restored after the test.
+
+        scripted_model([{"tool_calls": [{"name": "main__sales__get_order_status", "arguments": {...}}]}, "Done."])
+    """
+    import httpx
+
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+    url = f"{emulator.host}/_emulator/models/{SCRIPTED_MODEL}"
+
+    def set_turns(turns):
+        response = httpx.put(url, json={"kind": "scripted", "turns": turns}, headers=headers)
+        assert response.status_code == 200, response.text
+
+    yield set_turns
+    httpx.delete(url, headers=headers)
+
+
 @pytest.fixture
 def fresh_emulator(emulator):
     """The session's emulated workspace, reset to the seeded demo before the test."""

@@ -4,7 +4,7 @@
         url = serve_app(spec_file(tools=[ORDER_TOOL]))          # http://127.0.0.1:<port>
         httpx.post(f"{url}/invocations", json={"input": "hi"})
 
-`scripted` sets the turns of the scripted model endpoint (`SCRIPTED_MODEL`) the test specs use.
+`scripted` sets the turns of the scripted model endpoint (`app_kit.MODEL`) the test specs use.
 """
 
 from __future__ import annotations
@@ -15,25 +15,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
-SCRIPTED_MODEL = "databricks-claude-haiku-4-5"
-ORDER_TOOL = {"uc_function": {"name": "main.sales.get_order_status",
-                              "description": "Look up one order by its id: status and shipping details."}}
-TICKETING_TOOL = {"uc_connection": {"name": "ticketing",
-                                    "description": "Support tickets: create, search, read."}}
-GENIE_TOOL = {"genie_space": {"id": "01f0c0ffee5a1e5d4a7a5e5a1e5c0de1",
-                              "description": "Sales analytics: revenue, order counts and rankings by region."}}
 ORDER_CALL = {"name": "main__sales__get_order_status", "arguments": {"order_id": "SO-10042"}}
 
 
 @pytest.fixture
-def spec_file(tmp_path: Path) -> Callable[..., Path]:
+def spec_file(tmp_path: Path, demo_tools: Any) -> Callable[..., Path]:
     """Write an agent spec (scripted model by default) and return its path."""
     def write(tools: list[dict[str, Any]] = (), **fields: Any) -> Path:
-        spec = {"name": "agent-test", "model": SCRIPTED_MODEL, "engine": "client", "authorization": "app",
+        spec = {"name": "agent-test", "model": demo_tools.MODEL, "engine": "client", "authorization": "app",
                 "instructions": "Answer with the tools.", "tools": list(tools), **fields}
         path = tmp_path / f"agent-{len(list(tmp_path.glob('agent-*.yml')))}.yml"
         path.write_text(yaml.safe_dump(spec, sort_keys=False))
@@ -43,17 +35,9 @@ def spec_file(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def scripted(emulator: Any) -> Iterator[Callable[[list[Any]], None]]:
-    """Set the scripted model's turns (`PUT /_emulator/models/{endpoint}`); restored after the test."""
-    url = f"{emulator.host}/_emulator/models/{SCRIPTED_MODEL}"
-    headers = {"Authorization": f"Bearer {emulator.token}"}
-
-    def set_turns(turns: list[Any]) -> None:
-        response = httpx.put(url, json={"kind": "scripted", "turns": turns}, headers=headers)
-        assert response.status_code == 200, response.text
-
-    yield set_turns
-    httpx.delete(url, headers=headers)
+def scripted(scripted_model: Callable[[list[Any]], None]) -> Callable[[list[Any]], None]:
+    """The scripted model's turns (the shared `scripted_model`); restored after the test."""
+    return scripted_model
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +91,11 @@ def sse_frames(text: str) -> list[str]:
 
 
 @pytest.fixture
-def app_kit() -> Any:
-    """Constants and helpers of this folder (test modules cannot import each other in importlib mode)."""
+def app_kit(demo_tools: Any) -> Any:
+    """Constants (the shared `demo_tools`) and helpers of this folder (test modules cannot import each
+    other in importlib mode)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(ORDER_TOOL=ORDER_TOOL, TICKETING_TOOL=TICKETING_TOOL, GENIE_TOOL=GENIE_TOOL,
-                           ORDER_CALL=ORDER_CALL, MODEL=SCRIPTED_MODEL, sse_frames=sse_frames)
+    return SimpleNamespace(ORDER_TOOL=demo_tools.UC_FUNCTION, TICKETING_TOOL=demo_tools.TICKETING,
+                           GENIE_TOOL=demo_tools.GENIE, ORDER_CALL=ORDER_CALL, MODEL=demo_tools.MODEL,
+                           sse_frames=sse_frames)

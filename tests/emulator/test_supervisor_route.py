@@ -24,15 +24,10 @@ FN = {"type": "function", "name": "lookup_weather", "description": "Weather for 
 
 
 @pytest.fixture
-def script(emulator) -> Iterator[Any]:
-    headers = {"Authorization": f"Bearer {emulator.token}"}
-    url = f"{emulator.host}/_emulator/models/{MODEL}"
-
-    def set_turns(turns: list[Any]) -> None:
-        assert httpx.put(url, json={"kind": "scripted", "turns": turns}, headers=headers).status_code == 200
-
-    yield set_turns
-    httpx.delete(url, headers=headers)
+def script(scripted_model, demo_tools) -> Any:
+    """The scripted model's turns (the shared `scripted_model`, which scripts MODEL)."""
+    assert demo_tools.MODEL == MODEL
+    return scripted_model
 
 
 def post(emulator, body: Any, *, token: str | None = None, path: str = PATH, **kw) -> httpx.Response:

@@ -2,10 +2,10 @@
 
     def test_x(emulator, script, admin):
         script([{"tool_calls": [{"name": "main__sales__get_order_status", "arguments": {...}}]}, "Done."])
-        result = Supervisor(spec_with(UC_FUNCTION), admin, engine="client", tracing=False).respond("...")
+        result = Supervisor(kit.spec_with(kit.UC_FUNCTION), admin, engine="client", tracing=False).respond("...")
 
-`script` puts a scripted model behind `SCRIPTED_MODEL` (a Supervisor-supported endpoint) and
-restores the default model afterwards; `fault_proxy` sits in front of the emulator and answers
+`script` puts a scripted model behind `kit.MODEL` (a Supervisor-supported endpoint; the shared
+`scripted_model` and `demo_tools` of tests/conftest.py) and restores the default model afterwards; `fault_proxy` sits in front of the emulator and answers
 chosen requests itself (a 503, a hand-made SSE stream), forwarding everything else.
 """
 
@@ -23,26 +23,11 @@ from typing import Any
 import httpx
 import pytest
 
-SCRIPTED_MODEL = "databricks-claude-haiku-4-5"
 
-GENIE = {"genie_space": {"id": "01f0c0ffee5a1e5d4a7a5e5a1e5c0de1",
-                         "description": "Sales analytics: revenue, order counts and rankings by region."}}
-UC_FUNCTION = {"uc_function": {"name": "main.sales.get_order_status",
-                               "description": "Look up one order by its id: status and shipping details."}}
-CONVERT = {"uc_function": {"name": "main.sales.convert_currency",
-                           "description": "Convert an amount of money between currencies (ISO codes)."}}
-KNOWLEDGE_ASSISTANT = {"knowledge_assistant": {
-    "knowledge_assistant_id": "8c765842-f021-4946-85b4-df326cc01b03",
-    "description": "Company policies: returns, refunds, shipping."}}
-TICKETING = {"uc_connection": {"name": "ticketing", "description": "Support tickets: create, search, read."}}
-HELPDESK = {"app": {"name": "agent-lib-helpdesk",
-                    "description": "The IT helpdesk agent: passwords, VPN, laptops."}}
-
-
-def spec_with(*tools: dict[str, Any], instructions: str = "") -> Any:
+def spec_with(model: str, *tools: dict[str, Any], instructions: str = "") -> Any:
     from agent_lib.spec import AgentSpec
 
-    return AgentSpec(model=SCRIPTED_MODEL, instructions=instructions, tools=list(tools))
+    return AgentSpec(model=model, instructions=instructions, tools=list(tools))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,17 +56,9 @@ def _traces_to_the_test_store(_mlflow_tracking: str) -> None:
 
 
 @pytest.fixture
-def script(emulator: Any) -> Iterator[Callable[[list[Any]], None]]:
-    """Set the scripted model's turns (`PUT /_emulator/models/{endpoint}`); restored after the test."""
-    headers = {"Authorization": f"Bearer {emulator.token}"}
-    url = f"{emulator.host}/_emulator/models/{SCRIPTED_MODEL}"
-
-    def set_turns(turns: list[Any]) -> None:
-        response = httpx.put(url, json={"kind": "scripted", "turns": turns}, headers=headers)
-        assert response.status_code == 200, response.text
-
-    yield set_turns
-    httpx.delete(url, headers=headers)
+def script(scripted_model: Callable[[list[Any]], None]) -> Callable[[list[Any]], None]:
+    """The scripted model's turns (the shared `scripted_model`); restored after the test."""
+    return scripted_model
 
 
 def strict_events(events: list[Any]) -> list[Any]:
@@ -113,8 +90,8 @@ def strict_result(result: Any) -> Any:
     return result
 
 
-def script_status(emulator: Any) -> dict[str, Any]:
-    response = httpx.get(f"{emulator.host}/_emulator/models/{SCRIPTED_MODEL}",
+def script_status(emulator: Any, model: str) -> dict[str, Any]:
+    response = httpx.get(f"{emulator.host}/_emulator/models/{model}",
                          headers={"Authorization": f"Bearer {emulator.token}"})
     return response.json()
 
@@ -192,12 +169,13 @@ def sse_body(*events: dict[str, Any] | tuple[str, dict[str, Any]]) -> bytes:
 
 
 @pytest.fixture
-def kit(emulator: Any) -> Any:
-    """Constants and helpers of this folder (test modules cannot import each other in importlib mode)."""
+def kit(emulator: Any, demo_tools: Any) -> Any:
+    """Constants (the shared `demo_tools`) and helpers of this folder (test modules cannot import each
+    other in importlib mode)."""
+    from functools import partial
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        MODEL=SCRIPTED_MODEL, GENIE=GENIE, UC_FUNCTION=UC_FUNCTION, CONVERT=CONVERT,
-        KNOWLEDGE_ASSISTANT=KNOWLEDGE_ASSISTANT, TICKETING=TICKETING, HELPDESK=HELPDESK,
-        spec_with=spec_with, sse_body=sse_body, script_status=lambda: script_status(emulator),
+        **vars(demo_tools), spec_with=partial(spec_with, demo_tools.MODEL), sse_body=sse_body,
+        script_status=lambda: script_status(emulator, demo_tools.MODEL),
         strict_events=strict_events, strict_result=strict_result)
