@@ -85,6 +85,12 @@ class EngineOptions:
     options: Mapping[str, Any] | None = None
     warehouse_id: str | None = None
 
+    def shared(self) -> dict[str, Any]:
+        """The settings both engines take, as keywords (each adds its own: `options` for hosted,
+        `warehouse_id` for client)."""
+        return {"max_turns": self.max_turns, "auto_approve": self.auto_approve, "timeout_s": self.timeout_s,
+                "retry": self.retry, "tracing": self.tracing}
+
 
 class TurnEngine(Protocol):
     """What an engine does for `Supervisor`: a turn to its end, a turn as a stream, and release."""
@@ -101,9 +107,7 @@ class _Hosted:
     """Engine `hosted`: the Supervisor API runs the loop."""
 
     def __init__(self, spec: AgentSpec, workspace_client: WorkspaceClient, opts: EngineOptions) -> None:
-        self.hosted = HostedEngine(spec, workspace_client, timeout_s=opts.timeout_s, retry=opts.retry,
-                                   tracing=opts.tracing, options=opts.options, auto_approve=opts.auto_approve,
-                                   max_turns=opts.max_turns)
+        self.hosted = HostedEngine(spec, workspace_client, options=opts.options, **opts.shared())
 
     def respond(self, input: Input, *, background: bool, poll_interval_s: float,
                 max_wait_s: float) -> AgentResult:
@@ -122,9 +126,7 @@ class _Client:
     """Engine `client`: the loop runs in this process (`loop`, a `ClientLoop`)."""
 
     def __init__(self, spec: AgentSpec, workspace_client: WorkspaceClient, opts: EngineOptions) -> None:
-        self.loop = ClientLoop(spec, workspace_client, max_turns=opts.max_turns, auto_approve=opts.auto_approve,
-                               timeout_s=opts.timeout_s, retry=opts.retry, tracing=opts.tracing,
-                               warehouse_id=opts.warehouse_id)
+        self.loop = ClientLoop(spec, workspace_client, warehouse_id=opts.warehouse_id, **opts.shared())
 
     def respond(self, input: Input, *, background: bool, poll_interval_s: float,
                 max_wait_s: float) -> AgentResult:
