@@ -255,21 +255,16 @@ def test_warehouses(admin, alice):
 
 
 def test_python_functions_over_many_rows_share_one_interpreter(admin, schema, monkeypatch):
-    from agent_lib.emulator.catalog import functions, python_runner
+    from agent_lib.emulator.catalog import functions
 
-    started = []
-    real = python_runner._Worker.__init__
-
-    def counting(self):
-        started.append(1)
-        real(self)
-
-    monkeypatch.setattr(python_runner._Worker, "__init__", counting)
-    r = run(admin, f"SELECT order_id, {schema}.shout(order_id) FROM main.sales.orders "
-                   "ORDER BY order_id LIMIT 300")
+    # the interpreter's process id, as each row's call sees it: one id = one interpreter started
+    admin.functions.create(make_function(schema, "interpreter", "import os\nreturn str(os.getpid())",
+                                         params=[("s", "STRING")], python=True))
+    r = run(admin, f"SELECT order_id, {schema}.shout(order_id), {schema}.interpreter(order_id) "
+                   "FROM main.sales.orders ORDER BY order_id LIMIT 300")
     assert r.status.state == StatementState.SUCCEEDED and len(r.result.data_array) == 300
     assert all(row[1] == row[0].upper() + "!" for row in r.result.data_array)
-    assert len(started) == 1
+    assert len({row[2] for row in r.result.data_array}) == 1
     # a runaway body inside a statement is stopped and fails the statement
     admin.functions.create(make_function(schema, "spin", "while True:\n    pass", python=True))
     monkeypatch.setattr(functions, "DEFAULT_TIMEOUT_S", 0.5)
