@@ -116,6 +116,9 @@ def test_vacuum_into_writes_nothing(workspace, bob, tmp_path):
     ("SELECT * FROM _uc_columns", "TABLE_OR_VIEW_NOT_FOUND"),
     ("SELECT count(*) FROM _uc_columns", "TABLE_OR_VIEW_NOT_FOUND"),
     ("PRAGMA writable_schema = ON", "PARSE_SYNTAX_ERROR"),
+    # columns used only in a USING join are not shown to SQLite's authorizer: the opened tables are
+    ("SELECT count(*) FROM main.sales.products JOIN _uc_columns USING (name)", "TABLE_OR_VIEW_NOT_FOUND"),
+    ("SELECT count(*) FROM main.sales.products JOIN sqlite_master USING (name)", "TABLE_OR_VIEW_NOT_FOUND"),
 ])
 def test_other_escapes_fail(bob, statement, error_class):
     failed(run(bob, statement), error_class)

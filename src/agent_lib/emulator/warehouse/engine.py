@@ -245,22 +245,29 @@ class Warehouse:
         SQLite's authorizer is not asked about a column a statement uses only in a `USING` or
         `NATURAL` join (`SELECT 1 FROM mine JOIN theirs USING (id)` reads `theirs` unasked), so
         the statement is compiled once more under `EXPLAIN` and each cursor it opens on a table
-        or an index is checked too (compiling runs no user code)."""
+        or an index is checked too (compiling runs no user code): a catalog table needs the
+        caller's SELECT, anything else (SQLite's schema, the warehouse's bookkeeping) is refused."""
         for op in conn.execute("EXPLAIN " + statement, params or ()).fetchall():
             if op[1] not in ("OpenRead", "ReopenIdx") or op[4] != 0:  # main database only
                 continue
             table = self._table_of_page(op[3])
-            if table is not None and run.read(table) != sqlite3.SQLITE_OK:
+            if table in self._types:
+                allowed = run.read(table) == sqlite3.SQLITE_OK
+            else:
+                allowed = False
+                run.deny(f"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{table or 'sqlite_schema'}` "
+                         "cannot be found.", "42P01")
+            if not allowed:
                 raise sqlite3.DatabaseError("not authorized")
 
     def _table_of_page(self, root: int) -> str | None:
-        """The catalog table stored at a b-tree root page (its own, or one of its indexes')."""
-        if root != 1 and root not in self._roots:  # page 1 is sqlite_master; else a new table
+        """The table stored at a b-tree root page (its own, or one of its indexes'); None for
+        page 1, SQLite's schema."""
+        if root != 1 and root not in self._roots:  # a table created (or moved) since the last look
             with self._lock:
                 self._roots = {page: name for page, name in self._db.execute(
                     "SELECT rootpage, tbl_name FROM sqlite_master WHERE rootpage > 0")}
-        table = self._roots.get(root)
-        return table if table in self._types else None
+        return self._roots.get(root)
 
     # -- caller connections -------------------------------------------------------------------
     def _current(self) -> Run | None:
