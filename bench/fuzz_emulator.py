@@ -48,6 +48,10 @@ def main() -> int:
     counts = sorted(per_op.values()) or [0]
     print(f"operations fuzzed: {len(per_op)}; schema-driven requests: {sum(counts)} "
           f"(per operation: min {counts[0]}, median {statistics.median(counts):.0f}, max {counts[-1]})")
+    few = sorted(k for k, v in per_op.items() if v < args.examples)
+    if few:
+        print(f"{len(few)} operations got fewer than {args.examples} (hypothesis stops when an operation "
+              "has no more distinct inputs to generate): " + ", ".join(f"{k} {per_op[k]}" for k in few))
     print("hostile JSON requests: " + ", ".join(f"{k[8:]} {v}" for k, v in sorted(hostile.items())))
     spent = data.get("seconds", {})
     print(f"failures: {len(data['failures'])}; wall time {seconds:.0f} s "

@@ -210,21 +210,27 @@ def job_run(tmp_path_factory):
     """Run a bundle's job once on an emulated workspace that stays up until the session ends.
 
         ws, result, lines = job_run(project_root)     # the RunResult and the echoed lines
+        job_run(project_root, {"spec_path": ...})     # with `--var` bundle variables
+        job_run(project_root, again=ws)               # once more on that workspace and state
 
     The workspace outlives the run so that checks can re-run the executed notebooks against it
-    (see `nbval_lax`); each call gets its own state folder.
+    (see `nbval_lax`); each call gets its own state folder, unless `again` names an earlier one.
     """
     from agent_lib.runner import RunOptions, run_job
     from agent_lib.workspace import connect
 
     started = []
 
-    def run(root):
-        state = tmp_path_factory.mktemp("job-run")
-        ws = connect("emulated", state_dir=state)
-        started.append(ws)
+    def run(root, variables=None, again=None):
+        if again is None:
+            state = tmp_path_factory.mktemp("job-run")
+            ws = connect("emulated", state_dir=state)
+            started.append(ws)
+        else:
+            ws, state = again, again.emulator.state.config.state_path.parent
         lines: list[str] = []
-        result = run_job(RunOptions(root=root, state_dir=state, run_dir=state / "run"),
+        run_dir = state / ("run" if again is None else f"run-{len(list(state.glob('run*'))) + 1}")
+        result = run_job(RunOptions(root=root, state_dir=state, run_dir=run_dir, variables=variables or {}),
                          echo=lines.append, workspace=ws)
         return ws, result, lines
 
