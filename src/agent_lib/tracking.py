@@ -49,8 +49,19 @@ def tracking_uri_for(ws: Workspace) -> str:
     return "databricks"
 
 
+_SDK_AUTH = "MLFLOW_ENABLE_DB_SDK"
+
+
 def _export_credentials(ws: Workspace) -> None:
-    """Give MLflow the workspace's host and token the way it reads them: the environment."""
+    """Give MLflow the workspace's host and token the way it reads them: the environment.
+
+    With a token, MLflow also sends it itself (`MLFLOW_ENABLE_DB_SDK=false`): its SDK path builds
+    a new `WorkspaceClient` before every REST call (`mlflow.utils.databricks_utils.
+    get_databricks_host_creds`), and each new SDK `Config` first fetches
+    `<host>/.well-known/databricks-config` (databricks-sdk 0.162 `Config._resolve_host_metadata`):
+    one extra round trip per MLflow call, 21 per evaluated row. Both paths send the same
+    `Authorization: Bearer <token>`; OAuth (no token here) keeps the SDK path.
+    """
     if ws.kind not in ("emulated", "host"):
         return  # a profile names itself in the URI; a notebook has its own credentials
     config = ws.client.config
@@ -58,6 +69,9 @@ def _export_credentials(ws: Workspace) -> None:
     if config.token:
         os.environ["DATABRICKS_TOKEN"] = config.token
         os.environ.pop("DATABRICKS_CONFIG_PROFILE", None)  # would take precedence over the token
+        os.environ[_SDK_AUTH] = "false"
+    elif os.environ.get(_SDK_AUTH) == "false":
+        os.environ.pop(_SDK_AUTH)  # an earlier token workspace of this process set it
 
 
 def use_experiment(ws: Workspace, experiment_name: str, *,

@@ -122,7 +122,7 @@ def evaluate_agent(ws: Workspace, spec: AgentSpec, config: EvalConfig | None = N
                 "max_workers": config.max_workers, "latency_budget_s": config.latency_budget_s,
                 "judge_endpoint": config.judge_endpoint or "(none)"})
             started = time.perf_counter()
-            with _eval_env(config.max_workers):
+            with _eval_env(config.max_workers), _one_trace_per_row():
                 result = mlflow.genai.evaluate(data=prepared.records, scorers=built, predict_fn=agents.predict)
             seconds = time.perf_counter() - started
             report = build_report(result, prepared, [s.name for s in built], agents.by_trace, run_id=run.info.run_id,
@@ -216,6 +216,30 @@ def _eval_env(max_workers: int) -> Iterator[None]:
                 else:
                     os.environ[key] = value
             reset()
+
+
+@contextlib.contextmanager
+def _one_trace_per_row() -> Iterator[None]:
+    """The Supervisor traces each turn itself: one AGENT trace with its CHAT_MODEL and TOOL spans.
+    `mlflow.genai.evaluate` turns on autologging for every flavor not explicitly disabled, and the
+    openai flavor's records each model call again as a trace of its own (3 traces a row instead
+    of 1, each a create, a signed upload and their round trips). Disabled for the call, as it was
+    after."""
+    import mlflow
+    from mlflow.utils.autologging_utils import AUTOLOGGING_INTEGRATIONS
+
+    before = dict(AUTOLOGGING_INTEGRATIONS.get("openai", {}))
+    mlflow.openai.autolog(disable=True, silent=True)
+    try:
+        yield
+    finally:
+        if before:
+            import inspect
+
+            known = inspect.signature(mlflow.openai.autolog).parameters
+            mlflow.openai.autolog(**{k: v for k, v in before.items() if k in known})
+        else:
+            AUTOLOGGING_INTEGRATIONS.pop("openai", None)
 
 
 def _thresholds(given: Mapping[str, Any], active: Sequence[str], judges: Sequence[str]) -> dict[str, float]:
