@@ -262,7 +262,7 @@ def _without_topic(text: str, tool_stems: frozenset[str]) -> str:
     if not m:
         return text
     lead = content_words(m.group(1))
-    if lead and all(w in tool_stems or w in lexicon.GENERIC for w in lead):
+    if lead and all(w in tool_stems or w in lexicon.generic() for w in lead):
         return m.group(2).strip()
     return text
 
@@ -298,7 +298,7 @@ def _fallback(name: str, schema: dict, k: str, found: Found) -> Any:
     if k == "title":
         return slots.subject_text(found.text) or slots.strip_command(found.text)
     if k in ("location", "name", "word", "string"):  # a phrase of the request, never all of it
-        return slots.residual(found.text, set(found.tool_stems) | lexicon.GENERIC, found.used)
+        return slots.residual(found.text, set(found.tool_stems) | lexicon.generic(), found.used)
     if k in QUERY_NAMES or k in ("query", "title", "body", "sql", "code", "expression"):
         return slots.strip_command(found.text)
     return None

@@ -22,29 +22,53 @@ signals help:
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
+from functools import cache
 
 from ..base import ToolSpec
 from . import tables
+from .data import alternation, hint, load, word_set
 from .text import apply_phrases, split_identifier, split_negated, stem, words
 
-_VERBS = json.loads(Path(__file__).with_name("verbs.json").read_text(encoding="utf-8"))
-"""The verb families and lists below, each with a line on where it came from."""
+VERBS = "verbs.json"
+"""The verb families and lists, each with a line on where it came from (read on first use)."""
 
-# Families of verbs that need a tool which does exactly that. "strict" families are nouns too
-# ("order"), so for them only the tool's leading verb counts.
-CAPABILITIES: dict[str, tuple[frozenset[str], bool]] = {
-    name: (frozenset(family["words"].split()), family["strict"])
-    for name, family in _VERBS["capabilities"]["families"].items()
-}
-_REQUEST_VERBS = {verb: name for name, family in _VERBS["capabilities"]["families"].items()
-                  for verb in family["request_verbs"].split()}
-READ_VERBS = frozenset(_VERBS["read_verbs"]["words"].split())
-WRITE_VERBS = frozenset(_VERBS["write_verbs"]["words"].split())
-# Verbs that name an action specific enough to pick a tool named after it ("email their contact").
-ACTION_VERBS = frozenset(_VERBS["action_verbs"]["words"].split())
+
+@cache
+def capabilities() -> dict[str, tuple[frozenset[str], bool]]:
+    """Families of verbs that need a tool which does exactly that. "strict" families are nouns too
+    ("order"), so for them only the tool's leading verb counts."""
+    return {name: (word_set(family["words"]), family["strict"])
+            for name, family in load(VERBS)["capabilities"]["families"].items()}
+
+
+@cache
+def _request_verbs() -> dict[str, str]:
+    return {verb: name for name, family in load(VERBS)["capabilities"]["families"].items()
+            for verb in family["request_verbs"].split()}
+
+
+@cache
+def read_verbs() -> frozenset[str]:
+    return word_set(load(VERBS)["read_verbs"]["words"])
+
+
+@cache
+def write_verbs() -> frozenset[str]:
+    return word_set(load(VERBS)["write_verbs"]["words"])
+
+
+@cache
+def action_verbs() -> frozenset[str]:
+    """Verbs that name an action specific enough to pick a tool named after it ("email their contact")."""
+    return word_set(load(VERBS)["action_verbs"]["words"])
+
+
+@cache
+def _exception(name: str) -> re.Pattern[str]:
+    """A named exception of `hints.json` (what it does and the case it quotes are written there)."""
+    return re.compile(alternation(hint("exceptions", name, "regex")), re.I)
+
 _POLITE = re.compile(
     r"^(?:(?:please|pls|kindly|can you|could you|would you|will you|i want to|i wanna|i'd like to|"
     r"i would like to|i need to|i have to|help me|go ahead and|let's|let me|just|ok|okay|hey|hi)\b[\s,]*)+",
@@ -66,21 +90,17 @@ def main_verb(request: str) -> str:
 def request_capability(request: str) -> str | None:
     """The capability family the request's main verb needs, if it is one that must be matched."""
     verb = main_verb(request)
-    family = _REQUEST_VERBS.get(verb)
-    if family == "change" and re.search(
-        r"^\W*(?:please\s+)?(?:change|update)\s+(?:me\b|my\s+(?:money|cash)|\d|[$€£¥])",
-        _POLITE.sub("", request.strip()),
-        re.I,
-    ):
+    family = _request_verbs().get(verb)
+    if family == "change" and _exception("change_money").search(_POLITE.sub("", request.strip())):
         return None  # "change 100 USD to EUR", "update me on ..."
-    if family == "turn" and not re.search(r"\bturn\s+(?:\w+\s+){0,3}?(?:on|off)\b|\bswitch\b", request, re.I):
+    if family == "turn" and not _exception("turn_on_off").search(request):
         return None  # "turn the heat up to 72" is a setting, not on/off
     return family
 
 
 def tool_can(tool: ToolSpec, family: str) -> bool:
     """Whether the tool's name or description says it does what the family of verbs does."""
-    verbs, strict = CAPABILITIES[family]
+    verbs, strict = capabilities()[family]
     stems = {stem(v) for v in verbs}
     last_segment = split_identifier(re.split(r"\.|__", tool.name)[-1]).split()
     desc_words = words(split_negated(tool.description or "")[0])  # not "...; not for cancellations"
@@ -88,7 +108,7 @@ def tool_can(tool: ToolSpec, family: str) -> bool:
         candidates = last_segment[:1] + desc_words[:1]
     else:
         candidates = split_identifier(tool.name).split() + desc_words
-        if family == "return" and desc_words[:1] == ["returns"]:
+        if family == "return" and desc_words[:1] == ["returns"]:  # exception returns_is_output
             candidates = split_identifier(tool.name).split() + desc_words[1:]  # "Returns the status..."
     return any(w in verbs or stem(w) in stems for w in candidates)
 
@@ -97,16 +117,16 @@ def request_polarity(request: str) -> str:
     """'read' for questions, 'write' for commands to create or send, '' when unclear."""
     text = _POLITE.sub("", request.strip())
     verb = main_verb(request)
-    if verb == "get" and re.match(r"get\s+\w+ed\b", text, re.I):
+    if verb == "get" and _exception("get_passive").match(text):
         return ""  # "get reimbursed" is passive, not a lookup
-    if verb in WRITE_VERBS or re.match(
+    if verb in write_verbs() or re.match(
         r"^i(?:'d| would)? (?:want|need|like) to "
         r"(?:take|book|send|create|add|submit|request|schedule|file|open)\b",
         request.strip(),
         re.I,
     ):
         return "write"
-    if _QUESTION.match(text) or verb in READ_VERBS:
+    if _QUESTION.match(text) or verb in read_verbs():
         return "read"
     return ""
 
@@ -116,43 +136,54 @@ def tool_polarity(tool: ToolSpec) -> str:
     last = split_identifier(re.split(r"\.|__", tool.name)[-1]).split()
     desc = words(tool.description or "")
     for w in last[:1] + desc[:1]:
-        if w in READ_VERBS:
+        if w in read_verbs():
             return "read"
-        if w in WRITE_VERBS:
+        if w in write_verbs():
             return "write"
     return ""
 
 
-_COUNTED_NOT = frozenset(
-    "day days week weeks month months year years hour hours minute minutes second seconds night nights "
-    "time times more".split()
-)
-_AGGREGATE = re.compile(
-    r"\b(?:total|totals|totaled|totalled|sum of|count of|number of|average|avg|median|overall|altogether)\b"
-    r"|\btop\s+(?:\d+|three|five|ten|twenty)\b|\bbest[- ]selling\b|\b(?:highest|lowest|biggest|largest)\b"
-    r"|\bthe\s+(?:most|fewest|least)\s+(?!recent|recently|likely|popular\s+(?:song|movie|film))\w+"
-    r"|\b(?:by|per|each|every)\s+(?:month|week|quarter|year|day|region|country|product|category|customer|"
-    r"segment|channel|team|store|rep)\b"
-    r"|\b(?:monthly|quarterly|weekly|yearly|year[- ]over[- ]year|month[- ]over[- ]month)\b"
-    r"|\btrends?\b|\bbreakdown\b|\bbroken down\b|\bcompared?\s+(?:to|with)\b|\brank(?:ed|ing)?\b",
-    re.I,
-)
-AGGREGATE_TOOL_WORDS = frozenset(
-    stem(w)
-    for w in "aggregate aggregates analytics analysis analyze metrics statistics totals count counts sum "
-    "average trends ranking rankings breakdown breakdowns dashboard kpi kpis insights".split()
-)
-_DATA_WORDS = frozenset(stem(w) for w in "data dataset datasets warehouse database".split())
+@cache
+def _counted_not() -> frozenset[str]:
+    """Nouns after "how many" that count a quantity, not records ("how many days")."""
+    return word_set(hint("aggregate", "counted_not", "words"))
+
+
+@cache
+def _aggregate() -> re.Pattern[str]:
+    """Counts, totals, rankings, breakdowns and trends, from the word lists of `hints.json`."""
+    a = hint("aggregate")
+    return re.compile(
+        rf"\b(?:{alternation(a['totals'])})\b"
+        rf"|\btop\s+(?:{alternation(a['top_counts_regex'])})\b"
+        + "".join(rf"|\b{p}\b" for p in a["rankings_regex"])
+        + rf"|\b(?:{alternation(a['superlatives'])})\b"
+        rf"|\bthe\s+(?:{alternation(a['the_most'])})\s+(?!{alternation(hint('exceptions', 'most_not_aggregate', 'regex'))})\w+"
+        rf"|\b(?:by|per|each|every)\s+(?:{alternation(a['groupers'])})\b"
+        rf"|\b(?:{alternation(a['periodic_regex'])})\b"
+        + "".join(rf"|\b{p}\b" for p in a["comparisons_regex"]),
+        re.I,
+    )
+
+
+@cache
+def aggregate_tool_words() -> frozenset[str]:
+    return frozenset(stem(w) for w in word_set(hint("aggregate", "tool_words", "words")))
+
+
+@cache
+def _data_words() -> frozenset[str]:
+    return frozenset(stem(w) for w in word_set(hint("aggregate", "data_words", "words")))
 
 
 def request_aggregate(request: str) -> bool:
     """Whether the request asks about many records at once: counts ("how many customers", not
     "how many days" or "how many miles"), totals, rankings, breakdowns and trends."""
-    if _AGGREGATE.search(request):
+    if _aggregate().search(request):
         return True
     for m in re.finditer(r"\bhow many\s+([a-z-]+)(?:\s+([a-z-]+))?", request, re.I):
         counted = [w.lower() for w in m.groups() if w]
-        if not any(w in _COUNTED_NOT or w in tables.UNITS or w in tables.CURRENCY_NAMES for w in counted):
+        if not any(w in _counted_not() or w in tables.UNITS or w in tables.CURRENCY_NAMES for w in counted):
             return True
     return False
 
@@ -164,14 +195,12 @@ def tool_aggregates(tool: ToolSpec, query_param: bool) -> bool:
     first = re.split(r"(?<=[.!?])\s+|\n", split_negated(tool.description or "")[0].strip(), maxsplit=1)[0]
     text = f"{split_identifier(tool.name)} {first}"
     stems = {stem(w) for w in words(text)}
-    return bool(stems & AGGREGATE_TOOL_WORDS) or (query_param and bool(stems & _DATA_WORDS))
+    return bool(stems & aggregate_tool_words()) or (query_param and bool(stems & _data_words()))
 
 
-_RULE_WORDS = re.compile(
-    r"\b(?:allowed|permitted|entitled|eligible|prohibited|forbidden|policy|policies|rules?|guidelines?|"
-    r"handbook|limit|limits|maximum|minimum)\b",
-    re.I,
-)
+@cache
+def _rule_words() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{alternation(hint('rules', 'words'))})\b", re.I)
 
 
 def asks_rule(request: str) -> bool:
@@ -182,4 +211,4 @@ def asks_rule(request: str) -> bool:
     question = (
         bool(_QUESTION.match(_POLITE.sub("", text))) or text.rstrip().endswith("?") or text.startswith("allowed")
     )
-    return question and bool(_RULE_WORDS.search(text))
+    return question and bool(_rule_words().search(text))

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from . import dates, lexicon, places, slots, tables, values
-from .intent import READ_VERBS, WRITE_VERBS
+from .intent import read_verbs, write_verbs
 from .schema import labels, tokens
 from .text import STOP_WORDS, content_words, split_identifier, stem, words
 
@@ -72,7 +72,7 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 
 def _common_word(word: str) -> bool:
-    return word in STOP_WORDS or word in READ_VERBS or word in WRITE_VERBS or lexicon.known(stem(word))
+    return word in STOP_WORDS or word in read_verbs() or word in write_verbs() or lexicon.known(stem(word))
 
 
 def direction(name: str) -> str:
@@ -348,7 +348,7 @@ def fill_string(name: str, schema: dict, found: Found, required: bool) -> Pick |
     if e:
         return e
     if required:
-        r = slots.residual(found.text, set(found.tool_stems) | lexicon.GENERIC, found.used)
+        r = slots.residual(found.text, set(found.tool_stems) | lexicon.generic(), found.used)
         if r:
             return r, None
     return None

@@ -9,45 +9,47 @@ match and breaks abstention.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from functools import cache
 
+from . import data
 from .text import stem
 
-DATA = Path(__file__).with_name("related_words.json")
-"""The groups and word lists, each with a line on where it came from."""
+DATA = "related_words.json"
+"""The groups and word lists, each with a line on where it came from (read on first use)."""
 
 
-def _load() -> dict[str, Any]:
-    return json.loads(DATA.read_text(encoding="utf-8"))
+@cache
+def groups() -> tuple[str, ...]:
+    """The groups as written, one string of words each."""
+    return tuple(g["words"] for g in data.load(DATA)["groups"])
 
 
-_DATA = _load()
-GROUPS: tuple[str, ...] = tuple(g["words"] for g in _DATA["groups"])
-
-# Request words that carry little intent on their own; their matches count at half weight.
-GENERIC = frozenset(stem(w) for w in _DATA["generic"]["words"].split())
-
-# Generic nouns that count fully when the tool's own name contains them ("time" for a clock tool).
-GENERIC_NOUNS = frozenset(stem(w) for w in _DATA["generic_nouns"]["words"].split())
+@cache
+def generic() -> frozenset[str]:
+    """Request words that carry little intent on their own; their matches count at half weight."""
+    return frozenset(stem(w) for w in data.load(DATA)["generic"]["words"].split())
 
 
-@lru_cache(maxsize=1)
+@cache
+def generic_nouns() -> frozenset[str]:
+    """Generic nouns that count fully when the tool's own name contains them ("time" for a clock tool)."""
+    return frozenset(stem(w) for w in data.load(DATA)["generic_nouns"]["words"].split())
+
+
+@cache
 def _index() -> dict[str, frozenset[str]]:
     related: dict[str, set[str]] = {}
-    for group in GROUPS:
+    for group in groups():
         stems = {stem(w) for w in group.split()}
         for s in stems:
             related.setdefault(s, set()).update(stems - {s})
     return {k: frozenset(v) for k, v in related.items()}
 
 
-@lru_cache(maxsize=1)
+@cache
 def _group_counts() -> dict[str, int]:
     counts: dict[str, int] = {}
-    for group in GROUPS:
+    for group in groups():
         for s in {stem(w) for w in group.split()}:
             counts[s] = counts.get(s, 0) + 1
     return counts

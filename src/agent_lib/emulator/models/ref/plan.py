@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from ..base import ToolSpec
 from . import dates, lexicon, values
+from .data import alternation, hint, word_set
 from .expand import expand
 from .fill import fill
 from .relevance import Scored, score_tools, tool_doc
@@ -30,19 +32,8 @@ DISTINGUISHING = frozenset(
     "id email url location origin destination name ticker coin currency language integer number date "
     "datetime username word".split()
 )
-CHAT = re.compile(
-    r"^\s*(?:hi|hello|hey|yo|thanks|thank you|thx|cheers|good (?:morning|afternoon|evening|night)|"
-    r"how are you|how's it going|ok|okay|bye|goodbye|great|cool|nice|perfect|awesome|who are you|"
-    r"what can you do)\b[\s\w,'!.?]*$",
-    re.I,
-)
 ELLIPTICAL = re.compile(
     r"^\s*(?:and|what about|how about|same for|also for|now|ok(?:ay)?,? (?:and|now)|and for|what if)\b", re.I
-)
-QUESTION = re.compile(
-    r"^\s*(?:who|what|when|where|which|why|how|is|are|does|do|did|can|could|will|was|were|has|have)\b|"
-    r"\b(?:look up|lookup|search|find out|google|tell me about)\b",
-    re.I,
 )
 CONTEXT = re.compile(
     r"^\s*(?:it|it's|its|my|our|the|this|that|these|those|i'm|i am|i've|i have|i was|i had|we|we're|"
@@ -65,6 +56,28 @@ _SPLIT_CLAUSES = re.compile(
 )
 
 
+@cache
+def _chat() -> re.Pattern[str]:
+    """Greetings, thanks and small talk (the openings in `hints.json`)."""
+    return re.compile(rf"^\s*(?:{alternation(hint('chat', 'openings_regex'))})\b[\s\w,'!.?]*$", re.I)
+
+
+@cache
+def _question() -> re.Pattern[str]:
+    """A question, or a request to look something up: what a catch-all web search may answer."""
+    return re.compile(
+        r"^\s*(?:who|what|when|where|which|why|how|is|are|does|do|did|can|could|will|was|were|has|have)\b|"
+        rf"\b(?:{alternation(hint('catch_all', 'lookup_phrases_regex'))})\b",
+        re.I,
+    )
+
+
+@cache
+def _material() -> frozenset[str]:
+    """Parameter-name words for material to act on (a text to translate), kept by a follow-up."""
+    return word_set(hint("material", "words"))
+
+
 @dataclass(frozen=True)
 class Call:
     """A planned tool call and the part of the request it serves."""
@@ -76,7 +89,7 @@ class Call:
 
 def is_chat(text: str) -> bool:
     """Greetings, thanks and small talk: answered without tools and without an apology."""
-    return bool(CHAT.match(text)) and len(text.split()) <= 8
+    return bool(_chat().match(text)) and len(text.split()) <= 8
 
 
 def split_parts(text: str) -> list[str]:
@@ -200,7 +213,7 @@ def _carry_over(call: Call, previous: Call | None, text: str, anchor: date | Non
     own = fill(call.tool, text, (), anchor).evidence
     args = dict(previous.arguments)
     for k, v in previous.arguments.items():
-        if kinds.get(k) == "query" and isinstance(v, str) and not tokens(k) & _MATERIAL:
+        if kinds.get(k) == "query" and isinstance(v, str) and not tokens(k) & _material():
             args[k] = _substitute(v, text)
     args.update({k: v for k, v in call.arguments.items() if k in own and kinds.get(k) != "query"})
     if values.quoted(text):  # new material: "and 'see you soon'?"
@@ -208,7 +221,6 @@ def _carry_over(call: Call, previous: Call | None, text: str, anchor: date | Non
     return Call(call.tool, args, text)
 
 
-_MATERIAL = frozenset("text message content input body".split())
 
 
 def _changes_subject(text: str, tool: ToolSpec, new: dict[str, Any]) -> bool:
@@ -222,7 +234,7 @@ def _changes_subject(text: str, tool: ToolSpec, new: dict[str, Any]) -> bool:
         if m.group(0).islower() and not any(a <= m.start() < b for a, b in spans)
     )
     explained = set(score_tools(text, [tool])[0].matched)
-    return any(w not in explained for w in content_words(plain) if w not in lexicon.GENERIC)
+    return any(w not in explained for w in content_words(plain) if w not in lexicon.generic())
 
 
 def _joined(text: str, parts: list[str]) -> str:
@@ -250,7 +262,7 @@ def _restates(prev: tuple[ToolSpec, list[str]], part: str, anchor: date | None) 
 
 
 def _catch_all(text: str, tools: list[ToolSpec]) -> ToolSpec | None:
-    if not QUESTION.search(text):
+    if not _question().search(text):
         return None
     return next((t for t in tools if tool_doc(t).catch_all), None)
 

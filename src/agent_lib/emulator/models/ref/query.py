@@ -54,7 +54,7 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
         if after_rule:  # "allowed [to] expense ...": the action is what the rule is about, not the ask
             prior *= RULE_VERB_FACTOR
         after_rule = w == "allowed"
-        seen_head = seen_head or stem(w) not in lexicon.GENERIC
+        seen_head = seen_head or stem(w) not in lexicon.generic()
         if (
             vocabulary
             and len(w) >= 5
@@ -67,10 +67,10 @@ def analyze(text: str, vocabulary: frozenset[str] = frozenset()) -> Query:
             if fixed:
                 w, prior = fixed, prior * TYPO_FACTOR
         s = stem(w)
-        terms[s] = max(terms.get(s, 0.0), prior * (0.5 if s in lexicon.GENERIC else 1.0))
+        terms[s] = max(terms.get(s, 0.0), prior * (0.5 if s in lexicon.generic() else 1.0))
 
     for w in content_words(payload):  # quoted text or what follows "...:" is material, not the ask
-        terms[w] = max(terms.get(w, 0.0), PAYLOAD_FACTOR * (0.5 if w in lexicon.GENERIC else 1.0))
+        terms[w] = max(terms.get(w, 0.0), PAYLOAD_FACTOR * (0.5 if w in lexicon.generic() else 1.0))
     text = original  # hints read the values the words skipped
 
     def hint(word: str, weight: float) -> None:
@@ -241,4 +241,4 @@ def _closest(word: str, vocabulary: frozenset[str]) -> str | None:
 
 @lru_cache(maxsize=1)
 def lexicon_words() -> frozenset[str]:
-    return frozenset(w for group in lexicon.GROUPS for w in group.split())
+    return frozenset(w for group in lexicon.groups() for w in group.split())

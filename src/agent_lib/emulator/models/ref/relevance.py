@@ -27,10 +27,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..base import ToolSpec
 from . import intent, kinds, lexicon, values
+from .data import hint, word_set
 from .query import analyze, lexicon_words
 from .schema import ID_SUFFIXES, param_kinds, tokens
 from .schema import properties as schema_properties
@@ -124,13 +125,13 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
             if field in ("name", "prefix", "description"):
                 head[s] = head.get(s, 0.0) + FIELD_WEIGHTS[field]
     purpose = set(head)
-    catch_all = bool(purpose & {"web", "internet", "onlin", "googl"}) and bool(
-        purpose & {"search", "lookup", "find", "googl"}
+    catch_all = bool(purpose & word_set(hint("catch_all", "web"))) and bool(
+        purpose & word_set(hint("catch_all", "search"))
     )
     raw = {w for w in words(" ".join([split_identifier(name), description, params_json])) if w.isalpha()}
     names = frozenset(fields["name"]) | frozenset(fields["prefix"])
     leading = split_identifier(segments[-1]).split()[:1]
-    verb = stem(leading[0]) if leading and leading[0] in _NAME_VERBS else ""
+    verb = stem(leading[0]) if leading and leading[0] in _literal_name_verbs() else ""
     kinds = frozenset(param_kinds(spec).values())
     negated = frozenset(_doc_words(not_for)) - set(head)
     return ToolDoc(
@@ -138,7 +139,10 @@ def _tool_doc(name: str, description: str, params_json: str) -> ToolDoc:
     )
 
 
-_NAME_VERBS = frozenset({"issue"})
+@cache
+def _literal_name_verbs() -> frozenset[str]:
+    """Leading verbs of tool names matched literally, never by relatives (exception literal_name_verbs)."""
+    return word_set(hint("exceptions", "literal_name_verbs", "words"))
 
 
 def _doc_words(text: str) -> list[str]:
@@ -158,7 +162,7 @@ def score_tools(text: str, tools: list[ToolSpec], context: tuple[str, ...] = ())
     verb = intent.main_verb(text)
     aggregate = intent.request_aggregate(text)
     rule = intent.asks_rule(text)
-    specific_verb = stem(verb) if verb in intent.ACTION_VERBS else ""
+    specific_verb = stem(verb) if verb in intent.action_verbs() else ""
     results = []
     for i, doc in enumerate(docs):
         score = rank = 0.0
@@ -167,8 +171,8 @@ def score_tools(text: str, tools: list[ToolSpec], context: tuple[str, ...] = ())
             e, e_head = evidence[t][i]
             if e <= 0:
                 continue
-            generic = t in lexicon.GENERIC
-            if prior == 0.5 and t in lexicon.GENERIC_NOUNS and t in doc.names:
+            generic = t in lexicon.generic()
+            if prior == 0.5 and t in lexicon.generic_nouns() and t in doc.names:
                 prior, generic = 1.0, False  # "time" is vague in a request, but not when the tool is a clock
             best = max(row[0] for row in evidence[t])
             rivals = sum(1 for row in evidence[t] if row[0] >= 0.8 * best)
