@@ -6,6 +6,10 @@ request alone is decided here, before it: a user-authorized App without `x-forwa
 or with empty `input` (400). A plain-string `input` (what `openai` sends for
 `responses.create(input="...")`) becomes one user message, which AgentServer's schema requires.
 
+Hostile JSON (nesting deeper than 64, lone surrogates, integers beyond 64 bits, NaN, Infinity,
+bytes that are not UTF-8) is refused with the emulator's own checks (`agent_lib.request_body`), so
+nothing reaches the engine that a model endpoint or a tool would then fail on.
+
 It is plain ASGI (no per-request middleware objects), so the App's overhead stays small.
 """
 
@@ -14,6 +18,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..request_body import (
+    Disconnected,
+    JSONRefused,
+    TooLarge,
+    header,
+    loads,
+    read_body,
+    replay,
+    send_json,
+    where,
+)
 from .auth import forwarded_token, missing_token_reason
 
 GUARDED_PATHS = ("/invocations", "/responses")
@@ -27,13 +42,6 @@ def error_body(message: str, *, param: str | None = None, code: str = "invalid_r
     return json.dumps({"error": error}).encode()
 
 
-async def send_json(send: Any, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
 class BadRequest(Exception):
     def __init__(self, message: str, param: str | None = None) -> None:
         super().__init__(message)
@@ -42,13 +50,8 @@ class BadRequest(Exception):
 
 def _where(loc: tuple[Any, ...]) -> str:
     """pydantic's error location without its validator labels: `input[0].content`."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif "[" not in str(part) and "(" not in str(part):
-            out += ("." if out else "") + str(part)
-    return out or "body"
+    kept = [p for p in loc if isinstance(p, int) or ("[" not in str(p) and "(" not in str(p))]
+    return where(kept) or "body"
 
 
 def check_request(data: Any) -> dict[str, Any]:
@@ -63,6 +66,8 @@ def check_request(data: Any) -> dict[str, Any]:
         if not data["input"].strip():
             raise BadRequest("`input` is empty: send the user's question", "input")
         data = {**data, "input": [{"type": "message", "role": "user", "content": data["input"]}]}
+    if data.get("stream") is not None and not isinstance(data["stream"], bool):
+        raise BadRequest(f"`stream` must be true or false, got a JSON {_json_type(data['stream'])}", "stream")
     if isinstance(data["input"], list) and not data["input"]:
         raise BadRequest("`input` is empty: send at least one message, e.g. "
                          "[{\"role\": \"user\", \"content\": \"<question>\"}]", "input")
@@ -92,6 +97,26 @@ def check_request(data: Any) -> dict[str, Any]:
     return data
 
 
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number"}.get(type(value), "value")
+
+
+def parse_body(body: bytes, content_type: str) -> Any:
+    """The body's JSON value, or `BadRequest` saying what is wrong with it and where."""
+    if not body.strip():
+        raise BadRequest("the request body is empty; send a JSON object such as "
+                         "{\"input\": [{\"role\": \"user\", \"content\": \"hi\"}]}", "body")
+    try:
+        return loads(body)
+    except JSONRefused as exc:
+        raise BadRequest(f"the request body is refused: {exc}", exc.where or "body") from None
+    except ValueError as exc:
+        sent = f", sent as {content_type}" if content_type and "json" not in content_type else ""
+        raise BadRequest(f"the request body is not valid JSON ({exc}{sent}); send a JSON object "
+                         "(content-type application/json) such as "
+                         "{\"input\": [{\"role\": \"user\", \"content\": \"hi\"}]}", "body") from None
+
+
 class Guard:
     """ASGI middleware: checks POSTs to /invocations and /responses, passes everything else on."""
 
@@ -109,63 +134,25 @@ class Guard:
             if forwarded_token(headers) is None:
                 await send_json(send, 401, error_body(missing_token_reason(), code="unauthorized"))
                 return
+        content_type = header(scope, "content-type").lower()
         try:
-            body = await self._body(scope, receive)
             try:
-                data = json.loads(body)
-            except ValueError as exc:
-                raise BadRequest(f"the request body is not valid JSON ({exc}); send a JSON object "
-                                 "such as {\"input\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                                 "body") from None
+                body = await read_body(scope, receive, self.max_body_bytes)
+            except TooLarge as exc:
+                raise BadRequest(f"the request body is too large ({exc}): shorten the conversation, or "
+                                 "raise AGENT_LIB_MAX_BODY_BYTES", "body") from None
+            data = parse_body(body, content_type)
             checked = check_request(data)
         except BadRequest as exc:
             await send_json(send, 400, error_body(str(exc), param=exc.param))
+            return
+        except Disconnected:  # nobody is left to answer
             return
         if checked is not data:
             body = json.dumps(checked).encode()
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
                      + [(b"content-length", str(len(body)).encode())]}
-        await self.app(scope, _replay(body, receive), send)
-
-    async def _body(self, scope: dict[str, Any], receive: Any) -> bytes:
-        limit = self.max_body_bytes
-        for key, value in scope["headers"]:
-            if key.lower() == b"content-length" and value.isdigit() and int(value) > limit:
-                raise BadRequest(self._too_big(int(value)), "body")
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise BadRequest("the client disconnected before the body was complete", "body")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise BadRequest(self._too_big(size), "body")
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        if not body.strip():
-            raise BadRequest("the request body is empty; send a JSON object such as "
-                             "{\"input\": [{\"role\": \"user\", \"content\": \"hi\"}]}", "body")
-        return body
-
-    def _too_big(self, size: int) -> str:
-        return (f"the request body is too large ({size} bytes or more; the limit is {self.max_body_bytes} "
-                "bytes): shorten the conversation, or raise AGENT_LIB_MAX_BODY_BYTES")
+        await self.app(scope, replay(body, receive), send)
 
 
-def _replay(body: bytes, receive: Any) -> Any:
-    sent = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-__all__ = ["GUARDED_PATHS", "BadRequest", "Guard", "check_request", "error_body"]
+__all__ = ["GUARDED_PATHS", "BadRequest", "Guard", "check_request", "error_body", "parse_body"]
