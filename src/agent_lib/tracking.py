@@ -41,6 +41,21 @@ class ExperimentInfo:
     tracking_uri: str
     ui_url: str = ""
 
+    def trace_url(self, trace_id: str) -> str | None:
+        """The trace's page: the experiment's Traces tab with the trace opened; None without a UI.
+
+        The query is what MLflow's own UI writes into its trace links, `selectedEvaluationId=<id>`
+        (read by the traces table of Databricks and OSS MLflow alike) and `traceId=<id>` (read by
+        newer UIs): the URLSearchParams({selectedEvaluationId, traceId}) of the UI bundle shipped
+        with mlflow 3.17 (mlflow/server/js/build/static/js/main.*.js, from mlflow/mlflow's
+        mlflow/server/js/src, which Databricks' experiment pages share).
+        """
+        if not self.ui_url:
+            return None
+        from urllib.parse import urlencode
+
+        return f"{self.ui_url}/traces?{urlencode({'selectedEvaluationId': trace_id, 'traceId': trace_id})}"
+
 
 def tracking_uri_for(ws: Workspace) -> str:
     """MLflow's URI for the workspace: `databricks`, or `databricks://<profile>` for a profile."""

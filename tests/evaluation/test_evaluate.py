@@ -188,8 +188,37 @@ def test_judges_failing_per_row_count_as_failures(ws, spec, state, tmp_path):
         report.check()
 
 
+def test_a_unity_catalog_table_of_cases_is_evaluated(ws, spec, state):
+    from databricks.sdk.service.sql import StatementParameterListItem
+
+    from agent_lib.emulator.warehouse.engine import Column
+
+    table = "main.support.agent_eval_cases"
+    ids = ["order-10042", "weather", "usd-to-eur"]
+    cases = {c.id: c for c in load_dataset("demo").cases}
+    # The table is made as the workspace makes its tables (the emulated warehouse refuses DDL, see
+    # warehouse/sandbox.py); its rows go in through SQL statement execution, INSERT with MODIFY.
+    ws.emulator.state.warehouse.create_table(
+        table, [Column("id", "STRING"), Column("inputs", "STRING"), Column("expectations", "STRING")])
+    warehouse = next(w.id for w in ws.client.warehouses.list())
+    for case_id in ids:
+        row = cases[case_id].model_dump(mode="json", exclude_none=True)
+        done = ws.client.statement_execution.execute_statement(
+            statement=f"INSERT INTO {table} VALUES (:id, :inputs, :expectations)", warehouse_id=warehouse,
+            parameters=[StatementParameterListItem(name="id", value=case_id),
+                        StatementParameterListItem(name="inputs", value=json.dumps(row["inputs"])),
+                        StatementParameterListItem(name="expectations", value=json.dumps(row["expectations"]))],
+            wait_timeout="30s")
+        assert done.status.state.value == "SUCCEEDED", done.status
+    report = evaluate_agent(ws, spec, EvalConfig(dataset=f"uc:{table}", max_workers=2), experiment_name=EXPERIMENT,
+                            state_dir=str(state))
+    assert report.dataset == table and sorted(r.id for r in report.rows) == sorted(ids)
+    by_id = {r.id: r for r in report.rows}
+    assert by_id["weather"].expected_tools == [] and by_id["order-10042"].expected_tools
+    assert all(m.value is not None for m in report.metrics), report.text()
+
+
 def test_a_uc_table_dataset_needs_inputs_and_expectations_columns(ws):
-    # The emulated warehouse refuses DDL, so no table of cases can be made offline; the loader's checks can be.
     with pytest.raises(EvaluationError, match=r"table main.sales.orders has no column expectations, inputs"):
         load_dataset("uc:main.sales.orders", ws=ws)
     with pytest.raises(EvaluationError, match="cannot read table main.sales.nope"):

@@ -198,12 +198,24 @@ def test_approval_on_the_hosted_engine_goes_through_the_supervisor_api(panel_for
     assert call.name == "search_tickets" and call.status == "done" and call.duration_s is not None
 
 
-def test_trace_links_point_at_the_experiments_traces_only_where_there_is_a_ui(admin):
+def test_trace_links_open_the_trace_in_the_experiments_traces_tab(admin):
     from agent_lib.prototype import trace_links
     from agent_lib.tracking import ExperimentInfo
     from agent_lib.workspace import Workspace
 
-    info = ExperimentInfo("/Shared/agent-lib", "42", "databricks")
-    assert trace_links(Workspace(admin, "emulated"), info)("tr-1") is None  # no MLflow UI offline
+    info = ExperimentInfo("/Shared/agent-lib", "42", "databricks", f"{admin.config.host}/ml/experiments/42")
     url = trace_links(Workspace(admin, "profile:DEFAULT"), info)("tr-1")
-    assert url.startswith(f"{admin.config.host}/ml/experiments/42/traces") and url.endswith("tr-1")
+    assert url == f"{admin.config.host}/ml/experiments/42/traces?selectedEvaluationId=tr-1&traceId=tr-1"
+    assert ExperimentInfo("/Shared/x", "7", "databricks").trace_url("tr-1") is None  # no UI known
+
+
+def test_the_emulated_workspaces_trace_link_lands_on_its_tracking_servers_ui(workspace_experiment, emulator):
+    import httpx
+
+    url = workspace_experiment.trace_url("tr-abc")
+    resp = httpx.get(url, follow_redirects=False, timeout=120)  # a browser: no bearer token
+    assert resp.status_code == 302
+    location = resp.headers["location"]
+    assert location.startswith("http://127.0.0.1:") and not location.startswith(emulator.host)
+    assert location.endswith(f"/#/experiments/{workspace_experiment.experiment_id}/traces"
+                             "?selectedEvaluationId=tr-abc&traceId=tr-abc")

@@ -30,14 +30,10 @@ TraceUrl = Callable[[str], "str | None"]
 
 
 def trace_links(ws: Workspace, experiment: ExperimentInfo) -> TraceUrl:
-    """Trace id -> its page in the workspace's MLflow UI; None (id shown as text) where there is none.
-
-    The emulated workspace serves MLflow's API but no UI, so its traces are shown by id.
-    """
-    if ws.kind == "emulated":
-        return lambda trace_id: None
-    base = f"{ws.host.rstrip('/')}/ml/experiments/{experiment.experiment_id}/traces"
-    return lambda trace_id: f"{base}?selectedEvaluationId={trace_id}"
+    """Trace id -> its page in the workspace's MLflow UI (`ExperimentInfo.trace_url`); on the
+    emulated workspace that page redirects to its tracking server's own UI."""
+    del ws  # every kind of workspace has the UI now
+    return experiment.trace_url
 
 
 def _html(value: str = "", *classes: str) -> w.HTML:
