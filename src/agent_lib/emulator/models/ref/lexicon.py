@@ -9,6 +9,8 @@ match and breaks abstention.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from . import data
@@ -18,10 +20,38 @@ DATA = "related_words.json"
 """The groups and word lists, each with a line on where it came from (read on first use)."""
 
 
+_replaced: list[tuple[str, ...]] = []  # groups given by `using`, innermost last
+
+
 @cache
 def groups() -> tuple[str, ...]:
-    """The groups as written, one string of words each."""
-    return tuple(g["words"] for g in data.load(DATA)["groups"])
+    """The groups in use, one string of words each: the hand-written ones, or those given to `using`."""
+    return _replaced[-1] if _replaced else tuple(g["words"] for g in data.load(DATA)["groups"])
+
+
+@cache
+def words() -> frozenset[str]:
+    """All words of the groups as written (unstemmed): vocabulary for typo correction."""
+    return frozenset(w for group in groups() for w in group.split())
+
+
+@contextmanager
+def using(replacement: Iterable[str]) -> Iterator[None]:
+    """Route with other related-word groups for the duration of the block (one string of words per
+    group). For experiments only: bench/routing/wordnet.py compares the hand-written groups with
+    WordNet's synsets this way. Not thread-safe."""
+    _replaced.append(tuple(replacement))
+    _clear()
+    try:
+        yield
+    finally:
+        _replaced.pop()
+        _clear()
+
+
+def _clear() -> None:
+    for cached in (groups, words, _index, _group_counts):
+        cached.cache_clear()
 
 
 @cache

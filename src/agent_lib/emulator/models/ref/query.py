@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from . import dates, intent, lexicon, slots, tables, values
 from .text import ABBREVIATIONS, STOP_WORDS, content_words, dice, edit_distance, stem, trigrams, words
@@ -237,8 +236,3 @@ def _closest(word: str, vocabulary: frozenset[str]) -> str | None:
             key = (d, -dice(grams, trigrams(v)), v)
             best = key if best is None or key < best else best
     return best[2] if best else None
-
-
-@lru_cache(maxsize=1)
-def lexicon_words() -> frozenset[str]:
-    return frozenset(w for group in lexicon.groups() for w in group.split())

@@ -32,7 +32,7 @@ from functools import cache, lru_cache
 from ..base import ToolSpec
 from . import intent, kinds, lexicon, values
 from .data import hint, word_set
-from .query import analyze, lexicon_words
+from .query import analyze
 from .schema import ID_SUFFIXES, param_kinds, tokens
 from .schema import properties as schema_properties
 from .text import DOC_STOP_WORDS, content_words, split_identifier, split_negated, stem, words
@@ -153,7 +153,7 @@ def score_tools(text: str, tools: list[ToolSpec], context: tuple[str, ...] = ())
     """All offered tools scored against the request, best first (ties broken by name). `context`
     is other text the call's values may come from (the whole message, earlier user turns)."""
     docs = [tool_doc(t) for t in tools]
-    vocabulary = lexicon_words().union(*(d.raw for d in docs))
+    vocabulary = lexicon.words().union(*(d.raw for d in docs))
     query = analyze(text, vocabulary)
     terms = query.terms
     evidence = {t: [_evidence(t, d) for d in docs] for t in terms}
