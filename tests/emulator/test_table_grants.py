@@ -1,6 +1,7 @@
 """Table-level grants: a user reads only the tables they hold SELECT on (with USE_CATALOG and
 USE_SCHEMA), through statement execution and through Genie (as the asking user), decided by the
-warehouse's sandbox where SQLite decides; grant changes apply to the very next statement.
+warehouse's sandbox where SQLite decides; grant changes apply to the very next statement; another
+user's Genie conversation, its rows and its statement stay theirs.
 
 A schema `main.hr` with two tables nobody may read: alice is granted SELECT on `salaries`, bob on
 `reviews`; carol has no USE_SCHEMA on `main.hr` at all. A SQL function owned by the admin reads
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from databricks.sdk.errors import OperationFailed
+from databricks.sdk.errors import NotFound, OperationFailed, PermissionDenied
 from databricks.sdk.service.catalog import (
     ColumnTypeName,
     CreateFunction,
@@ -179,6 +180,17 @@ def test_genie_runs_its_sql_as_the_asking_user(ws, users):
     result = users["alice"].genie.get_message_attachment_query_result(
         space_id, answer.conversation_id, answer.message_id, query.attachment_id)
     assert result.statement_response.result.data_array == [["12000"]]
+    # bob may run the space, but alice's conversation, its rows and its statement are hers
+    ids = (space_id, answer.conversation_id, answer.message_id, query.attachment_id)
+    for peek in (lambda: users["bob"].genie.get_message_attachment_query_result(*ids),
+                 lambda: users["bob"].genie.execute_message_attachment_query(*ids),
+                 lambda: users["bob"].genie.get_message(*ids[:3]),
+                 lambda: users["bob"].genie.create_message(*ids[:2], QUESTION)):
+        with pytest.raises(PermissionDenied):
+            peek()
+    with pytest.raises(NotFound):
+        users["bob"].statement_execution.get_statement(query.query.statement_id)
+    assert not users["bob"].genie.list_conversations(space_id).conversations
     with pytest.raises(OperationFailed):
         users["bob"].genie.start_conversation_and_wait(space_id, QUESTION)
     conv = users["bob"].genie.list_conversations(space_id).conversations[0]
