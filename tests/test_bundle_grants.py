@@ -19,7 +19,7 @@ def test_the_bundle_app_declares_what_agent_yml_needs():
 
 def test_drift_is_reported_with_the_fix_and_the_generator_rewrites_only_its_keys(tmp_path):
     path = tmp_path / "agent_lib.app.yml"
-    path.write_text("# The App.\nresources:\n  apps:\n    agent_app:\n      name: ${var.agent_name}\n"
+    path.write_text("# The App.\nresources:\n  apps:\n    agent_app:\n      name: agent-lib-demo\n"
                     "      description: Keep me  # and this comment\n      config:\n"
                     "        command: [python, app.py]\n")
     spec = load_spec(ROOT / "agent.yml")
@@ -48,5 +48,5 @@ def test_a_missing_bundle_file_is_drift_and_the_generator_creates_it(tmp_path):
     assert "does not exist" in bundle_drift(spec, path)[0]
     write_bundle(spec, path)
     app = yaml.safe_load(path.read_text())["resources"]["apps"]["agent_app"]
-    assert app["name"] == "${var.agent_name}" and app["source_code_path"] == "../app"
+    assert app["name"] == "agent-lib-demo" and app["source_code_path"] == "../app"
     assert bundle_drift(spec, path) == []

@@ -273,7 +273,8 @@ def test_an_unknown_explicit_parameter_names_the_allowed_ones():
     with pytest.raises(ParamsError) as caught:
         NotebookParams(enigne="client")  # type: ignore[call-arg]
     assert caught.value.name == "enigne"
-    declared = "workspace, host, spec_path, state_dir, experiment_name, engine, dry_run"
+    declared = ("workspace, host, spec_path, state_dir, experiment_name, engine, model, authorization, "
+                "catalog_name, schema_name, dry_run")
     assert f"expected one of the parameters NotebookParams declares: {declared}" in str(caught.value)
 
 

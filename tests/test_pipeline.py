@@ -17,6 +17,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from ruamel.yaml import YAML
 
@@ -118,6 +119,19 @@ def test_every_task_of_the_job_passes(pipeline):
     assert any(line.startswith("MLflow experiment: /Shared/agent-lib; open its UI: ") for line in lines)
     for name in result.app_urls:
         assert any(line.startswith(f"App {name}: ") for line in lines)
+
+
+def test_the_summary_links_a_live_mlflow_ui_of_the_experiment(pipeline):
+    ws, result, lines = pipeline
+    experiment = ws.client.experiments.get_by_name(result.experiment).experiment
+    assert result.experiment_ui == f"{ws.host}/ml/experiments/{experiment.experiment_id}"
+    assert f"MLflow experiment: {result.experiment}; open its UI: {result.experiment_ui}" in lines
+    page = httpx.get(result.experiment_ui, follow_redirects=True, timeout=30)
+    assert page.status_code == 200 and "<title>MLflow</title>" in page.text
+    # The page is the tracking server's own UI; its API (what the page calls) knows the experiment.
+    ui = page.url.copy_with(path="/ajax-api/2.0/mlflow/experiments/get", fragment=None)
+    shown = httpx.get(ui, params={"experiment_id": experiment.experiment_id}, timeout=30)
+    assert shown.json()["experiment"]["name"] == result.experiment
 
 
 def test_executed_notebooks_pass_nbval_lax(pipeline, nbval_lax):

@@ -133,14 +133,21 @@ def test_keep_running_keeps_the_workspace_up_until_interrupted(tmp_path):
                              "--state", str(tmp_path)], cwd=FIXTURE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        host = None
+        host = ui = None
         for line in proc.stdout:
+            if match := re.search(r"open its UI: (http://\S+)", line):
+                ui = match.group(1)
             if match := re.search(r"stays up at (http://127\.0\.0\.1:\d+)", line):
                 host = match.group(1)
                 break
         assert host, "the run should say where the workspace stays up"
         answer = httpx.get(f"{host}/api/2.0/preview/scim/v2/Me", timeout=10)
         assert answer.status_code == 401  # up, and still asking for a token
+        # The summary's MLflow link is live: the workspace's experiments page opens MLflow's UI.
+        assert ui == f"{host}/ml/experiments", "no task created the fixture's experiment: the list"
+        page = httpx.get(ui, follow_redirects=True, timeout=30)
+        assert page.status_code == 200 and "<title>MLflow</title>" in page.text
+        assert page.url.host == "127.0.0.1" and page.url.port != httpx.URL(host).port
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
     finally:

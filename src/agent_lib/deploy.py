@@ -22,6 +22,7 @@ import base64
 import hashlib
 import io
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +61,9 @@ class DeployOptions:
     """Where the source is uploaded; default `/Workspace/Users/<me>/apps/<name>`."""
     smoke_question: str = SMOKE_QUESTION
     timeout_s: float = 600.0
+    spec_overrides: dict[str, str] = field(default_factory=dict)
+    """What the notebook's parameters change in the spec (`NotebookParams.spec_overrides`): the App
+    is created, and its `agent.yml` written, as the spec reads with them."""
 
 
 @dataclass
@@ -116,7 +120,7 @@ class DeployParams(NotebookParams):
     def options(self) -> DeployOptions:
         return DeployOptions(spec_path=self.spec_path, source_dir=self.source_dir,
                              app_name=self.app_name or None, smoke_question=self.smoke_question,
-                             timeout_s=self.timeout_s)
+                             timeout_s=self.timeout_s, spec_overrides=self.spec_overrides())
 
 
 # -- the source ------------------------------------------------------------------------------------
@@ -167,13 +171,14 @@ def build_wheel() -> tuple[str, bytes]:
     return f"agent_lib-{version}-py3-none-any.whl", buffer.getvalue()
 
 
-def source_files(spec_path: str | Path, source_dir: str | Path = DEFAULT_SOURCE) -> dict[str, bytes]:
+def source_files(spec_path: str | Path, source_dir: str | Path = DEFAULT_SOURCE,
+                 spec_overrides: Mapping[str, str] | None = None) -> dict[str, bytes]:
     """Every file of the App's source: the folder's own (app.yaml, README), the wheel, the
-    requirements line naming it, and the spec as `agent.yml`."""
+    requirements line naming it, and the spec as `agent.yml` (rewritten when overrides change it)."""
     from .spec import load_spec
 
     read_app_yaml(source_dir)
-    load_spec(spec_path)  # an invalid spec fails here, not inside the deployed App
+    spec = load_spec(spec_path, overrides=spec_overrides)  # an invalid spec fails here, not in the App
     folder = Path(source_dir)
     files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())
              if p.is_file() and not p.name.startswith(".") and p.suffix != ".whl"
@@ -181,7 +186,8 @@ def source_files(spec_path: str | Path, source_dir: str | Path = DEFAULT_SOURCE)
     wheel_name, wheel = build_wheel()
     files[wheel_name] = wheel
     files["requirements.txt"] = f"./{wheel_name}\n".encode()
-    files["agent.yml"] = Path(spec_path).read_bytes()
+    as_written = Path(spec_path).read_bytes()
+    files["agent.yml"] = as_written if spec == load_spec(spec_path) else spec.to_yaml().encode()
     return files
 
 
@@ -260,10 +266,10 @@ def deploy_app(ws: Workspace, options: DeployOptions | None = None) -> DeployRes
 
     options = options or DeployOptions()
     w = ws.client
-    spec = load_spec(options.spec_path)
+    spec = load_spec(options.spec_path, overrides=options.spec_overrides)
     name = options.app_name or spec.name
     wait = timedelta(seconds=options.timeout_s)
-    files = source_files(options.spec_path, options.source_dir)
+    files = source_files(options.spec_path, options.source_dir, options.spec_overrides)
     run = read_app_yaml(options.source_dir)
 
     me = w.current_user.me().user_name

@@ -112,8 +112,22 @@ class NotebookParams(Params):
     """MLflow experiment that runs, traces and evaluations are logged to."""
     engine: Literal["", "hosted", "client"] = ""
     """Agent loop: '' takes it from the spec, 'hosted' (Supervisor API) or 'client' (loop in this process)."""
+    model: str = ""
+    """Serving endpoint that plays the model ('' takes the spec's)."""
+    authorization: Literal["", "app", "user"] = ""
+    """Who calls the tools from the App: '' takes the spec's, 'app' (its service principal) or 'user' (on behalf of)."""
+    catalog_name: str = ""
+    """Unity Catalog catalog of the UC function tools ('' keeps the spec's); notebook 01 creates them there."""
+    schema_name: str = ""
+    """Schema of the UC function tools ('' keeps each function's own); notebook 01 creates them there."""
     dry_run: bool = False
     """Show the plan of changes without applying any."""
+
+    def spec_overrides(self) -> dict[str, str]:
+        """What these parameters change in the agent spec (`load_spec(path, overrides=...)`); empty
+        values keep the spec's, so the spec stays the source of truth unless a job parameter says otherwise."""
+        return {"engine": self.engine, "model": self.model, "authorization": self.authorization,
+                "catalog_name": self.catalog_name, "schema_name": self.schema_name}
 
     @field_validator("workspace")
     @classmethod

@@ -125,7 +125,8 @@ def run_job(options: RunOptions, echo: Echo = print, *, job_key: str | None = No
             _run_tasks(tasks, job.parameters, overrides, env, options, run_dir, result, echo)
         except TaskFailed as exc:
             failure = exc
-        _describe_outputs(bundle, ws, state_dir, result)
+        live = options.keep_running or workspace is not None  # the workspace outlives the run
+        _describe_outputs(bundle, ws, state_dir, result, live=live)
         (run_dir / "summary.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
         for line in summary_lines(result, failure):
             echo(line)
@@ -276,12 +277,12 @@ def _cell_label(output: Path, index: int, exec_count: int | None) -> str:
     return label + (f": {first[:80]}" if first else "")
 
 
-def _describe_outputs(bundle: Bundle, ws: Any, state_dir: Path, result: RunResult) -> None:
+def _describe_outputs(bundle: Bundle, ws: Any, state_dir: Path, result: RunResult, *, live: bool) -> None:
     """The experiment and the App the bundle declares, as this workspace has them now."""
     experiments = [spec.get("name", key) for key, spec in bundle.resources("experiments").items()]
     if experiments:
         result.experiment = str(experiments[0])
-        result.experiment_ui = _experiment_ui(ws, state_dir)
+        result.experiment_ui = _experiment_ui(ws, result.experiment, state_dir, live=live)
     for key, spec in bundle.resources("apps").items():
         name = str(spec.get("name", key))
         try:
@@ -291,12 +292,25 @@ def _describe_outputs(bundle: Bundle, ws: Any, state_dir: Path, result: RunResul
         result.app_urls[name] = url
 
 
-def _experiment_ui(ws: Any, state_dir: Path) -> str:
-    """How to open the experiment: the workspace's MLflow page; for an emulated workspace that
-    stops with the run, `mlflow ui` on its tracking server's store in the state folder."""
-    if not ws.is_emulated:
-        return f"{ws.host.rstrip('/')}/ml/experiments"
-    return f"uv run --frozen mlflow ui --backend-store-uri sqlite:///{state_dir / 'mlflow' / 'mlflow.db'}"
+def _experiment_ui(ws: Any, name: str, state_dir: Path, *, live: bool) -> str:
+    """How to open the experiment's MLflow UI.
+
+    A real workspace, or an emulated one that outlives the run (`--keep-running`): the workspace's
+    experiment page `<host>/ml/experiments/<id>`; the emulated workspace redirects it to its
+    tracking server's own UI (on 127.0.0.1, no sign-in). An emulated workspace that stops with the
+    run: `mlflow ui` on the tracking server's store in the state folder.
+    """
+    if ws.is_emulated and not live:
+        store = state_dir / "mlflow" / "mlflow.db"
+        return (f"uv run --frozen mlflow ui --backend-store-uri sqlite:///{store} (then "
+                "http://127.0.0.1:5000), or rerun with --keep-running for a live link")
+    from databricks.sdk.errors import DatabricksError
+
+    try:
+        experiment_id = ws.client.experiments.get_by_name(name).experiment.experiment_id
+    except DatabricksError:  # not created yet (no task logged to it): the experiments list
+        experiment_id = None
+    return f"{ws.host.rstrip('/')}/ml/experiments" + (f"/{experiment_id}" if experiment_id else "")
 
 
 def _wait_until_interrupted(ws: Any, echo: Echo) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from agent_lib.spec import load_spec
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,7 +33,7 @@ def test_app_yaml_and_the_bundle_resource_run_the_same_command_and_env():
     assert app["config"]["command"] == app_yaml["command"] == ["python", "-m", "agent_lib.app"]
     assert _env(app["config"]["env"]) == _env(app_yaml["env"])
     assert (ROOT / "resources" / app["source_code_path"]).resolve() == ROOT / "app"
-    assert app["name"] == "${var.agent_name}"
+    assert app["name"] == load_spec(ROOT / "agent.yml").name  # the spec's name, not a variable
 
 
 def test_the_app_reads_its_settings_from_the_env_app_yaml_sets():

@@ -1,15 +1,15 @@
 """One source of truth for the App's permissions in the bundle: generated from agent.yml, checked.
 
-`resources/agent_lib.app.yml` declares the agent App (`resources.apps.agent_app`). Its `resources`
-and `user_api_scopes` come from the spec through the same derivation notebook 02 applies to the
+`resources/agent_lib.app.yml` declares the agent App (`resources.apps.agent_app`). Its `name` (the
+spec's: no bundle variable duplicates it), `resources` and `user_api_scopes` come from the spec through the same derivation notebook 02 applies to the
 live App (`agent_lib.spec.bundle_app_resources`, `app_user_scopes`), with bundle references where the
 workspace's ids are not known in advance (the experiment, the SQL warehouse).
 
     write_bundle(spec, "resources/agent_lib.app.yml")   # agent-lib grants --write-bundle
     bundle_drift(spec, "resources/agent_lib.app.yml")   # [] when they agree (the test suite checks)
 
-Only those two keys are rewritten; the App's name, description, source code path and config, and
-the file's comments, stay as they are (ruamel.yaml round trip).
+Only those keys are rewritten; the App's description, source code path and config, and the file's
+comments, stay as they are (ruamel.yaml round trip).
 """
 
 from __future__ import annotations
@@ -26,15 +26,16 @@ APP_FILE = Path("resources") / "agent_lib.app.yml"
 APP_KEY = "agent_app"
 EXPERIMENT_REF = "${resources.experiments.agent_experiment.id}"
 WAREHOUSE_REF = "${var.warehouse_id}"
-FIX = "run `agent-lib grants --write-bundle` (it rewrites only resources and user_api_scopes from agent.yml)"
+FIX = ("run `agent-lib grants --write-bundle` (it rewrites only name, resources and user_api_scopes from "
+       "agent.yml)")
 
-_HEADER = ("# The agent's Databricks App. `resources` and `user_api_scopes` are generated from agent.yml\n"
+_HEADER = ("# The agent's Databricks App. `name`, `resources` and `user_api_scopes` are generated from agent.yml\n"
            "# by `agent-lib grants --write-bundle`; edit agent.yml, not them.\n")
 
 
 def desired_bundle_keys(spec: AgentSpec) -> dict[str, Any]:
-    """`resources` and (for user authorization) `user_api_scopes` of the App in the bundle."""
-    keys: dict[str, Any] = {"resources": bundle_app_resources(
+    """`name`, `resources` and (for user authorization) `user_api_scopes` of the App in the bundle."""
+    keys: dict[str, Any] = {"name": spec.name, "resources": bundle_app_resources(
         spec, experiment_id=EXPERIMENT_REF, warehouse_id=WAREHOUSE_REF)}
     if spec.authorization == "user":
         keys["user_api_scopes"] = app_user_scopes(spec)
@@ -56,7 +57,7 @@ def _app(doc: Any) -> Any:
 
 
 def write_bundle(spec: AgentSpec, path: str | Path = APP_FILE) -> bool:
-    """Rewrite the App's `resources` and `user_api_scopes` in `path`; True when the file changed."""
+    """Rewrite the App's `name`, `resources` and `user_api_scopes` in `path`; True when the file changed."""
     file = Path(path)
     yaml = _yaml()
     if file.exists():
@@ -65,9 +66,10 @@ def write_bundle(spec: AgentSpec, path: str | Path = APP_FILE) -> bool:
     else:
         text = ""
         doc = yaml.load(_HEADER + "resources:\n  apps:\n    agent_app:\n"
-                        "      name: ${var.agent_name}\n      source_code_path: ../app\n")
+                        "      name: \n      source_code_path: ../app\n")
     app = _app(doc)
     wanted = desired_bundle_keys(spec)
+    app["name"] = wanted["name"]
     app["resources"] = wanted["resources"]
     if "user_api_scopes" in wanted:
         app["user_api_scopes"] = wanted["user_api_scopes"]
@@ -98,7 +100,7 @@ def bundle_drift(spec: AgentSpec, path: str | Path = APP_FILE) -> list[str]:
         return [f"{file} declares no resources.apps.{APP_KEY}. Fix: {FIX}"]
     wanted = desired_bundle_keys(spec)
     drift = []
-    for key in ("resources", "user_api_scopes"):
+    for key in ("name", "resources", "user_api_scopes"):
         want, have = wanted.get(key), app.get(key)
         if want != have:
             drift.append(f"{file}: resources.apps.{APP_KEY}.{key} is {have!r} but agent.yml needs {want!r}. "

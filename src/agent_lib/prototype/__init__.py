@@ -26,11 +26,10 @@ if TYPE_CHECKING:
 
 
 def open_session(ws: Workspace, params: NotebookParams, **supervisor_options: object) -> ChatSession:
-    """The agent spec at `params.spec_path` with the notebook's model/engine, over `ws`'s client."""
+    """The agent spec at `params.spec_path` as the notebook's parameters change it, over `ws`'s client."""
     from ..spec import load_spec
 
-    overrides = {"engine": params.engine, "model": getattr(params, "model", "")}
-    spec = load_spec(params.spec_path, overrides=overrides)
+    spec = load_spec(params.spec_path, overrides=params.spec_overrides())
     return ChatSession(spec, ws.client, models=chat_endpoints(ws.client),
                        supervisor_options=supervisor_options)
 

@@ -21,8 +21,6 @@ class PrototypeParams(NotebookParams):
 
     questions: list[str] = Field(default_factory=lambda: list(DEMO_QUESTIONS))
     """Scripted questions, answered into a table (none: only the chat panel is shown)."""
-    model: str = ""
-    """Serving endpoint that plays the model ('' takes the spec's)."""
     approvals: Literal["approve", "deny"] = "approve"
     """What a scripted run answers to an MCP tool's approval request (nobody is there to click)."""
     one_conversation: bool = False

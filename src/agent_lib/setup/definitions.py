@@ -5,6 +5,11 @@ A user keeps each function's definition in the repository next to `agent.yml` (t
 and replace it when the file changed. `agent_lib.function_definitions` reads the statement into the
 SDK's `CreateFunction` fields (one REST call creates it, with no warehouse needed); the same fields
 are what "changed?" (`differences`) compares against `functions.get`.
+
+The spec says where a function lives: the file's `catalog.schema` is its home as written, and the
+function is created under the spec's `uc_function.name`, which the `catalog_name` / `schema_name`
+notebook parameters (bundle variables `catalog`, `schema`) may move. The function's own name must
+be the same in both.
 """
 
 from __future__ import annotations
@@ -16,17 +21,19 @@ from ..function_definitions import DefinitionError, parse_definition
 
 
 def read_definition(path: Path, expected_name: str, where: str) -> dict[str, Any]:
-    """The definition in `path`, checked to define `expected_name` (the spec's three-part name)."""
+    """The definition in `path`, checked to define the function `expected_name` (the spec's three-part
+    name) names, placed in the spec's catalog and schema."""
     if not path.is_file():
         raise DefinitionError(where, f"the definition file {path} does not exist",
                               f"create it with a CREATE OR REPLACE FUNCTION {expected_name}(...) statement, "
                               "or correct the definition path (relative to agent.yml)")
     info = parse_definition(path.read_text(encoding="utf-8"), where)
-    defined = f"{info['catalog_name']}.{info['schema_name']}.{info['name']}"
-    if defined != expected_name.lower():
+    catalog, schema, name = expected_name.lower().split(".")
+    if info["name"] != name:
+        defined = f"{info['catalog_name']}.{info['schema_name']}.{info['name']}"
         raise DefinitionError(where, f"the file defines {defined}, but the spec names {expected_name}",
                               "make the CREATE FUNCTION name and the spec's uc_function.name the same")
-    return info
+    return {**info, "catalog_name": catalog, "schema_name": schema}
 
 
 _COMPARED = ("input_params", "data_type", "full_data_type", "return_params", "routine_body",

@@ -16,7 +16,10 @@ from agent_lib.errors import SpecError
 from agent_lib.spec._errors import TOP_LEVEL_KEYS
 from agent_lib.spec.model import AgentSpec
 
-OVERRIDABLE = ("name", "model", "instructions", "engine", "authorization", "tools")
+OVERRIDABLE = ("name", "model", "instructions", "engine", "authorization", "tools", "catalog_name",
+               "schema_name")
+PLACEMENT = ("catalog_name", "schema_name")
+"""Overrides that are not spec keys: they move every uc_function tool to that catalog / schema."""
 
 
 def spec_from_dict(data: Mapping[str, Any]) -> AgentSpec:
@@ -53,14 +56,21 @@ def load_spec(path: str | Path = "agent.yml", overrides: Mapping[str, object] | 
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, object] | None) -> dict[str, Any]:
-    """`data` with each non-empty override replacing its key; unknown override names are errors."""
+    """`data` with each non-empty override replacing its key; unknown override names are errors.
+
+    `catalog_name` / `schema_name` are not keys: they move every uc_function tool there (a function
+    whose definition file gives a bare name is then created there by notebook 01)."""
     merged = dict(data)
+    placement: dict[str, str] = {}
     for key, value in (overrides or {}).items():
         if key not in OVERRIDABLE:
             raise SpecError(
                 f"overrides.{key}", "is not an agent spec parameter", f"use only: {', '.join(OVERRIDABLE)}"
             )
         if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if key in PLACEMENT:
+            placement[key] = str(value).strip()
             continue
         if key == "tools" and isinstance(value, str):
             value = _parse_yaml(value, "overrides.tools")
@@ -71,7 +81,19 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, object] | N
                     'pass e.g. \'[{"genie_space": {"id": "...", "description": "..."}}]\'',
                 )
         merged[key] = value
+    if placement and isinstance(merged.get("tools"), list):
+        merged["tools"] = [_placed(tool, **placement) for tool in merged["tools"]]
     return merged
+
+
+def _placed(tool: Any, catalog_name: str = "", schema_name: str = "") -> Any:
+    """A uc_function tool (compact or wire form) moved to `catalog_name` / `schema_name`; others as is."""
+    function = tool.get("uc_function") if isinstance(tool, Mapping) else None
+    name = function.get("name") if isinstance(function, Mapping) else None
+    if not isinstance(name, str) or name.count(".") != 2:
+        return tool  # not a function, or a malformed name the validation reports
+    catalog, schema, bare = name.split(".")
+    return {**tool, "uc_function": {**function, "name": f"{catalog_name or catalog}.{schema_name or schema}.{bare}"}}
 
 
 def _parse_yaml(text: str, where: str) -> Any:
