@@ -60,11 +60,18 @@ class ResourceError(AgentLibError):
 
 
 class SupervisorError(AgentLibError):
-    """An agent turn failed; `cause` says which layer (http, stream, response, tool)."""
+    """An agent turn failed; `cause` says which layer (http, stream, response, tool).
 
-    def __init__(self, message: str, *, cause: str = "response", status: int | None = None) -> None:
+    `status` is the HTTP status the failing service answered, `dependency` names that service (a
+    model endpoint, a tool, the Supervisor API) and `retry_after_s` is its `Retry-After`, when it
+    gave one: what an App needs to answer with a status that says which upstream failed."""
+
+    def __init__(self, message: str, *, cause: str = "response", status: int | None = None,
+                 dependency: str | None = None, retry_after_s: float | None = None) -> None:
         self.cause = cause
         self.status = status
+        self.dependency = dependency
+        self.retry_after_s = retry_after_s
         super().__init__(message)
 
 

@@ -46,38 +46,55 @@ def app_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("app-state")
 
 
-@pytest.fixture
-def serve_app(emulator: Any, app_state: Path) -> Iterator[Callable[..., str]]:
-    """Start agent Apps (uvicorn on a thread, a free port) for this test; stopped afterwards."""
+def start_app(emulator: Any, spec_path: Path, *, state_dir: Path, token: str | None = None,
+              make_supervisor: Any = None, **settings: Any) -> tuple[str, Callable[[], None]]:
+    """Serve an agent App (uvicorn on a thread, a free port): its URL and the function that stops it."""
     import uvicorn
 
     from agent_lib.app import AppConfig
     from agent_lib.app.server import build_server, listen
     from agent_lib.workspace import Workspace
 
-    running: list[tuple[Any, threading.Thread, Any]] = []
+    settings.setdefault("state_dir", str(state_dir))
+    config = AppConfig(spec_path=spec_path, workspace="emulated", host=emulator.host, **settings)
+    workspace = Workspace(emulator.client(token), "emulated", emulator)
+    built = build_server(config, workspace=workspace, make_supervisor=make_supervisor)
+    sock = listen("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(built.app, log_level="warning", access_log=False,
+                                           lifespan="off", timeout_graceful_shutdown=1))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
 
-    def start(spec_path: Path, *, token: str | None = None, **settings: Any) -> str:
-        settings.setdefault("state_dir", str(app_state))
-        config = AppConfig(spec_path=spec_path, workspace="emulated", host=emulator.host, **settings)
-        workspace = Workspace(emulator.client(token), "emulated", emulator)
-        built = build_server(config, workspace=workspace)
-        sock = listen("127.0.0.1", 0)
-        server = uvicorn.Server(uvicorn.Config(built.app, log_level="warning", access_log=False,
-                                               lifespan="off", timeout_graceful_shutdown=1))
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.01)
-        running.append((server, thread, built))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-    yield start
-    for server, thread, built in running:
+    def stop() -> None:
         server.should_exit = True
         thread.join(10)
         built.close()
+
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", stop
+
+
+@pytest.fixture
+def serve_app(emulator: Any, app_state: Path) -> Iterator[Callable[..., str]]:
+    """Start agent Apps (uvicorn on a thread, a free port) for this test; stopped afterwards."""
+    stops: list[Callable[[], None]] = []
+
+    def start(spec_path: Path, **settings: Any) -> str:
+        url, stop = start_app(emulator, spec_path, state_dir=app_state, **settings)
+        stops.append(stop)
+        return url
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def app_starter() -> Callable[..., tuple[str, Callable[[], None]]]:
+    """`start_app` for fixtures of a wider scope than `serve_app`'s (one App for a whole module)."""
+    return start_app
 
 
 def sse_frames(text: str) -> list[str]:
@@ -90,7 +107,7 @@ def sse_frames(text: str) -> list[str]:
     return frames
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app_kit(demo_tools: Any) -> Any:
     """Constants (the shared `demo_tools`) and helpers of this folder (test modules cannot import each
     other in importlib mode)."""

@@ -124,7 +124,10 @@ def test_invoke_failure_is_a_json_error_and_the_server_stays_healthy(serve_app, 
     scripted([])  # the model has no turn: the Supervisor fails
     url = serve_app(spec_file([app_kit.ORDER_TOOL]))
     r = httpx.post(f"{url}/invocations", timeout=60, json={"input": "Where is SO-10042?"})
-    assert r.status_code == 500 and r.json()["detail"]
+    assert r.status_code == 502, r.text  # the model endpoint answered 400: an upstream failure, not ours
+    error = r.json()["error"]
+    assert error["code"] == "BAD_GATEWAY" and error["upstream_status"] == 400
+    assert error["dependency"] == f"model endpoint {app_kit.MODEL}" and "scripted turn" in error["message"]
     assert httpx.get(f"{url}/health").status_code == 200
 
 

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from agent_lib.supervisor import Supervisor
+from agent_lib.supervisor.retry import NO_RETRY, RetryPolicy
 
 MCP_PATH = "/api/2.0/mcp/functions/main/sales"
 ORDER = {"name": "main__sales__get_order_status", "arguments": {"order_id": "SO-10042"}}
@@ -131,7 +132,7 @@ def test_a_session_failing_mid_call_is_reported_and_replaced(kit, script, emulat
 
     # POSTs on the session: 1 initialize, 2 notifications/initialized, 3 tools/list, 4 tools/call
     fault_proxy.rule = _fail_nth_mcp_post(503, 4)
-    sup = client(kit.spec_with(kit.UC_FUNCTION), client_for(fault_proxy.host, emulator.token))
+    sup = client(kit.spec_with(kit.UC_FUNCTION), client_for(fault_proxy.host, emulator.token), retry=NO_RETRY)
     script(ORDER_TURNS)
     failed = sup.respond("Where is SO-10042?").tool_calls[0]
     assert failed.error and "503" in failed.error
@@ -140,6 +141,19 @@ def test_a_session_failing_mid_call_is_reported_and_replaced(kit, script, emulat
     script(ORDER_TURNS)
     assert sup.respond("again?").tool_calls[0].error is None
     assert mcp.opened == 2
+    sup.close()
+
+
+def test_a_503_mid_call_is_repeated_on_a_new_session(kit, script, emulator, fault_proxy):
+    from agent_lib.workspace import client_for
+
+    fault_proxy.rule = _fail_nth_mcp_post(503, 4)  # the server did not run the call: safe to repeat
+    sup = client(kit.spec_with(kit.UC_FUNCTION), client_for(fault_proxy.host, emulator.token),
+                 retry=RetryPolicy(attempts=2, backoff_s=0.01))
+    script(ORDER_TURNS)
+    call = sup.respond("Where is SO-10042?").tool_calls[0]
+    assert call.error is None and "delivered" in call.output.lower()
+    assert sup.loop.toolset.context.mcp.opened == 2  # the failed session was replaced
     sup.close()
 
 

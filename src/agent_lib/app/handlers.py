@@ -3,7 +3,8 @@
 Both hand the request's items to the Supervisor (the whole conversation, as the Supervisor API
 takes it) and answer in the Responses shapes AgentServer validates. The Supervisor's work is
 blocking, so it runs in a worker thread and the server's event loop stays free for other requests.
-A stream that fails mid-way ends with one `error` event, which AgentServer follows with `[DONE]`.
+A stream that fails mid-way ends with one `error` event, which AgentServer follows with `[DONE]`;
+a whole turn that fails is answered with a status naming the failing service (`failures`).
 
 The handlers find their App through `CURRENT`, set per request by the App's guard: MLflow's
 registration is per process, but each `build_server` has its own runtime.
@@ -21,6 +22,7 @@ from mlflow.genai.agent_server import get_request_headers, invoke, stream
 from mlflow.types.responses import ResponsesAgentRequest, ResponsesAgentResponse
 
 from ..errors import AgentLibError
+from .failures import clean, stream_error_message
 
 if TYPE_CHECKING:
     from ..supervisor import AgentResult
@@ -103,7 +105,7 @@ async def stream_agent(request: ResponsesAgentRequest) -> AsyncIterator[dict[str
     try:
         turn = await anyio.to_thread.run_sync(_Turn, runtime, _items(request), headers)
     except AgentLibError as exc:
-        yield error_event(str(exc))
+        yield error_event(clean(str(exc)))
         return
     try:
         while True:
@@ -111,7 +113,7 @@ async def stream_agent(request: ResponsesAgentRequest) -> AsyncIterator[dict[str
                 event = await anyio.to_thread.run_sync(turn.next)
             except Exception as exc:
                 log.exception("the agent turn failed")
-                yield error_event(f"The agent failed: {type(exc).__name__}: {exc}")
+                yield error_event(stream_error_message(exc))
                 return
             if event is _END:
                 return

@@ -57,8 +57,10 @@ def build_server(config: AppConfig, *, make_supervisor: SupervisorFactory | None
     the App connects as `config` says."""
     from fastapi.responses import HTMLResponse
     from mlflow.genai.agent_server import AgentServer
+    from starlette.exceptions import HTTPException
 
     from . import handlers  # noqa: F401 - registers the @invoke and @stream handlers
+    from .failures import answer_failed_turn
     from .guard import Guard
 
     runtime = AppRuntime.start(config, make_supervisor, workspace=workspace)
@@ -70,6 +72,7 @@ def build_server(config: AppConfig, *, make_supervisor: SupervisorFactory | None
         async def index() -> HTMLResponse:
             return HTMLResponse(html, headers={"cache-control": "no-store"})
 
+        server.app.add_exception_handler(HTTPException, answer_failed_turn)  # a failed turn: not a 500
         server.app.add_middleware(_Current, runtime=runtime)
         server.app.add_middleware(Guard, max_body_bytes=config.max_body_bytes,
                                   require_user_token=runtime.spec.authorization == "user"

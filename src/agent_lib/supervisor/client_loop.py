@@ -155,7 +155,7 @@ class LoopRun:
             request["instructions"] = loop.spec.instructions
         span = root.child(f"model {loop.spec.model}", "CHAT_MODEL", inputs=request)
         try:
-            response = loop.retry.call(lambda: client.responses.create(**request))
+            response = loop.retry.call(lambda: client.responses.create(**request), broken=True)
         except Exception as exc:
             failure = from_exception(exc, f"model endpoint {loop.spec.model}", timeout_s=loop.timeout_s)
             span.end(error=str(failure))

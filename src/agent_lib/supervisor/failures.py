@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SupervisorError
-from ._redact import redact
-from .retry import status_of
+from ._redact import redact, without_sdk_debug
+from .retry import retry_after, status_of
 
 
 def envelope(body: Any) -> tuple[str | None, str | None]:
@@ -33,7 +33,8 @@ def envelope(body: Any) -> tuple[str | None, str | None]:
 
 
 def from_exception(exc: BaseException, where: str, *, timeout_s: float | None = None) -> SupervisorError:
-    """A `SupervisorError` for a failed call to `where` (e.g. "model endpoint databricks-claude-...")."""
+    """A `SupervisorError` for a failed call to `where` (e.g. "model endpoint databricks-claude-...");
+    `where` becomes its `dependency`, the service's `Retry-After` its `retry_after_s`."""
     import openai
 
     if isinstance(exc, SupervisorError):
@@ -41,22 +42,35 @@ def from_exception(exc: BaseException, where: str, *, timeout_s: float | None = 
     if isinstance(exc, openai.APITimeoutError):
         budget = f" within {timeout_s:g} s" if timeout_s else ""
         return SupervisorError(f"{where} did not answer{budget}; try again or raise timeout_s",
-                               cause="timeout")
+                               cause="timeout", dependency=where)
     if isinstance(exc, openai.APIConnectionError):
-        return SupervisorError(redact(f"could not connect to {where}: {exc.__cause__ or exc}"), cause="http")
+        import httpx
+
+        reason = exc.__cause__ or exc
+        what = "could not connect to" if isinstance(reason, httpx.ConnectError) else "lost the connection to"
+        return SupervisorError(redact(f"{what} {where}: {reason}"), cause="http", dependency=where)
     status = status_of(exc)
     code, message = envelope(getattr(exc, "body", None))
     if message is None:
         message = str(exc)
-    label = f"{status} {code}" if code else f"{status}"
-    hint = {401: " Check the token (it may be expired).",
-            403: " Check the caller's permissions and token scopes.",
-            404: " Check the name, and that the service is enabled in this workspace.",
-            429: " The service is rate limiting; retry later.",
-            503: " The service is temporarily unavailable; retry later."}.get(status or 0, "")
+    message = message.strip().rstrip(".")
     if status is None:
-        return SupervisorError(redact(f"{where} failed: {type(exc).__name__}: {message}"), cause="http")
-    return SupervisorError(redact(f"{where} answered {label}: {message}.{hint}"), cause="http", status=status)
+        return SupervisorError(redact(f"{where} failed: {type(exc).__name__}: {message}"), cause="http",
+                               dependency=where)
+    label = f"{status} {code}" if code else f"{status}"
+    hint = {401: "Check the token (it may be expired).",
+            403: "Check the caller's permissions and token scopes.",
+            404: "Check the name, and that the service is enabled in this workspace.",
+            429: "The service is rate limiting; retry later.",
+            503: "The service is temporarily unavailable; retry later."}.get(status, "")
+    hint = "" if hint.rstrip(".") in message else f" {hint}"  # an upstream relaying its own upstream says it once
+    return SupervisorError(redact(f"{where} answered {label}: {message}.{hint}".rstrip()), cause="http",
+                           status=status, dependency=where, retry_after_s=retry_after(exc))
+
+
+def clean_message(text: str) -> str:
+    """`text` as a user may read it: no token, no databricks-sdk configuration dump."""
+    return redact(without_sdk_debug(text))
 
 
 def error_code(exc: SupervisorError) -> str:
@@ -64,4 +78,4 @@ def error_code(exc: SupervisorError) -> str:
     return exc.cause if exc.status is None else f"http_{exc.status}"
 
 
-__all__ = ["envelope", "error_code", "from_exception"]
+__all__ = ["clean_message", "envelope", "error_code", "from_exception"]

@@ -72,7 +72,8 @@ def check_response(response: Response, where: str) -> None:
         detail = response.error.message if response.error is not None else (
             f"incomplete: {response.incomplete_details.reason}" if response.incomplete_details else "")
         raise SupervisorError(redact(f"{where} returned a {response.status or 'failed'} response "
-                                     f"{response.id}: {detail or 'no error detail given'}"), cause="response")
+                                     f"{response.id}: {detail or 'no error detail given'}"), cause="response",
+                              dependency=where)
 
 
 def strip_echo(output: Sequence[Any], items: InputItems) -> list[Any]:

@@ -96,7 +96,8 @@ class HostedStream:
                         yield self._number(event)
                         raise SupervisorError(redact(f"{engine.where} reported an error in the stream"
                                                      f"{f' ({event.code})' if event.code else ''}: "
-                                                     f"{event.message}"), cause="stream")
+                                                     f"{event.message}"), cause="stream",
+                                             dependency=engine.where)
                     if kind in ("response.created", "response.in_progress", "response.queued") and leg > 0:
                         continue
                     if kind == "response.completed":
@@ -105,7 +106,8 @@ class HostedStream:
                     if kind == "response.failed":
                         yield self._number(event)
                         check_response(event.response, engine.where)
-                        raise SupervisorError(f"{engine.where} reported response.failed", cause="response")
+                        raise SupervisorError(f"{engine.where} reported response.failed", cause="response",
+                                              dependency=engine.where)
                     index = getattr(event, "output_index", None)
                     if index is not None:
                         if kind in _INDEXED and engine.trusted(event.item):
@@ -122,7 +124,7 @@ class HostedStream:
                     yield self._number(event)
                 if completed is None:
                     raise SupervisorError(f"{engine.where} ended the stream without response.completed",
-                                          cause="stream")
+                                          cause="stream", dependency=engine.where)
                 response = completed.response
                 check_response(response, engine.where)
                 end_model_span(span, response)
@@ -183,9 +185,7 @@ class HostedStream:
                 except StopIteration:
                     return
                 except Exception as exc:  # APIError for `data: {"error": ...}`, or a broken connection
-                    _, message = envelope(getattr(exc, "body", None))
-                    raise SupervisorError(redact(f"{engine.where} broke off the stream: {message or exc}"),
-                                          cause="stream") from None
+                    raise _broken_off(exc, engine.where, engine.timeout_s) from None
                 kind = getattr(event, "type", None)
                 if kind == "error" or (kind is None and getattr(event, "message", None)):
                     extra = event.model_extra or {}
@@ -196,6 +196,23 @@ class HostedStream:
                 yield event
         finally:
             stream.close()
+
+
+def _broken_off(exc: BaseException, where: str, timeout_s: float) -> SupervisorError:
+    """Why a stream stopped before `response.completed`: no next event in time, a connection lost
+    mid-stream, or an error the service sent in the stream."""
+    import httpx
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+        return SupervisorError(f"{where} sent no next event within {timeout_s:g} s (the stream stalled); "
+                               "try again or raise timeout_s", cause="timeout", dependency=where)
+    if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+        return SupervisorError(redact(f"lost the connection to {where} mid-stream: {exc.__cause__ or exc}"),
+                               cause="stream", dependency=where)
+    _, message = envelope(getattr(exc, "body", None))
+    return SupervisorError(redact(f"{where} broke off the stream: {message or exc}"), cause="stream",
+                           dependency=where)
 
 
 __all__ = ["HostedStream"]

@@ -4,7 +4,9 @@
     response = policy.call(lambda: client.responses.create(...), what="model databricks-claude-sonnet-4-5")
 
 Only calls that failed with a retryable status are repeated; anything else is raised at once.
-A `Retry-After` header (seconds) is honoured up to `max_backoff_s`.
+A `Retry-After` header (seconds) is honoured up to `max_backoff_s`. A call without side effects (a
+model call) may also be repeated when its answer broke off (`broken=True`): a connection closed
+half-way is as transient as a 503, but repeating a tool call that may have run would run it twice.
 """
 
 from __future__ import annotations
@@ -46,7 +48,21 @@ def _own_status(exc: BaseException) -> int | None:
     return None
 
 
-def _retry_after(exc: BaseException) -> float | None:
+def broken(exc: BaseException) -> bool:
+    """A connection that failed or closed before the answer was complete (not a timeout: the time
+    budget is spent)."""
+    import httpx
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return False
+    if isinstance(exc, openai.APIConnectionError):
+        return True
+    return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The `Retry-After` seconds the service answered with, if any."""
     seconds = getattr(exc, "retry_after_secs", None)  # databricks-sdk
     if isinstance(seconds, int | float):
         return float(seconds)
@@ -71,22 +87,29 @@ class RetryPolicy:
     statuses: tuple[int, ...] = RETRYABLE
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
 
-    def call(self, fn: Callable[[], T], *, on_retry: Callable[[int, BaseException], None] | None = None) -> T:
-        """`fn()`, repeated on a retryable status until it succeeds or the attempts run out."""
+    def call(self, fn: Callable[[], T], *, on_retry: Callable[[int, BaseException], None] | None = None,
+             broken: bool = False) -> T:
+        """`fn()`, repeated on a retryable status (and, with `broken`, a broken connection) until it
+        succeeds or the attempts run out."""
         attempt = 1
         while True:
             try:
                 return fn()
             except Exception as exc:
-                if attempt >= self.attempts or status_of(exc) not in self.statuses:
+                # databricks-sdk retries 429/503 itself and raises TimeoutError when its budget
+                # (`retry_timeout_seconds`) is spent: retrying that again would multiply the wait
+                retryable = not isinstance(exc, TimeoutError) and (
+                    status_of(exc) in self.statuses or (broken and _broken(exc)))
+                if attempt >= self.attempts or not retryable:
                     raise
-                wait = min(_retry_after(exc) or self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
+                wait = min(retry_after(exc) or self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
                 if on_retry is not None:
                     on_retry(attempt, exc)
                 self.sleep(wait)
                 attempt += 1
 
 
+_broken = broken  # `call`'s parameter of the same name hides the function
 NO_RETRY = RetryPolicy(attempts=1)
 
-__all__ = ["NO_RETRY", "RETRYABLE", "RetryPolicy", "status_of"]
+__all__ = ["NO_RETRY", "RETRYABLE", "RetryPolicy", "broken", "retry_after", "status_of"]

@@ -25,8 +25,9 @@ from .retry import RetryPolicy
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-SERVED_RETRY = RetryPolicy(attempts=2, backoff_s=0.2)
-"""A served loop retries a tool or model call once: the caller has its own retry budget."""
+SERVED_RETRY = RetryPolicy(attempts=2, backoff_s=0.2, max_backoff_s=0.5)
+"""A served loop retries a tool or model call once, soon: the caller has its own retry budget, and
+the failing service's `Retry-After` is passed on to it."""
 
 
 def serving_loop(tools_client: WorkspaceClient, model_client: WorkspaceClient | None = None, *, model: str,

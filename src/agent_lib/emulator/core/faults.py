@@ -7,7 +7,7 @@ statement text), and applies to the next `times` matches (every match when absen
 
 | fault                     | set                                                   | the client sees                              |
 |---------------------------|-------------------------------------------------------|----------------------------------------------|
-| model 429 / 503           | `path: "^/serving-endpoints/", status: 429`           | the status, Databricks' envelope, Retry-After |
+| model 429 / 503           | `path: "^/serving-endpoints/", status: 429`           | the status, Databricks' envelope, Retry-After (`retry_after`, 1 s) |
 | tool 500                  | `path: "^/api/2.0/mcp/functions", status: 500`        | an INTERNAL_ERROR answer                     |
 | tool timeout / slow route | `path: ..., delay_ms: 30000`                          | no answer before its own timeout             |
 | a stream dropped half-way | `path: "/responses$", drop_after_bytes: 300`          | the connection closed after 300 bytes        |
@@ -60,6 +60,8 @@ class Fault(BaseModel):
     delay_ms: float = Field(0, ge=0, le=600_000)
     drop_after_bytes: int | None = Field(None, ge=0, le=10_000_000)
     error: str | None = Field(None, max_length=2000)
+    retry_after: int = Field(1, ge=0, le=3600)
+    """The `Retry-After` seconds of a 429 or 503 answer."""
     times: int | None = Field(None, ge=1, le=1_000_000)
 
     @field_validator("path", "sql")
@@ -197,7 +199,7 @@ async def _answer(send: Send, fault: Fault) -> None:
     payload = json.dumps({"error_code": code, "message": message}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     if fault.status in (429, 503):
-        headers.append((b"retry-after", b"1"))
+        headers.append((b"retry-after", str(fault.retry_after).encode()))
     await send({"type": "http.response.start", "status": fault.status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 

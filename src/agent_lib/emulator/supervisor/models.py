@@ -46,7 +46,9 @@ def api_error(exc: Exception) -> ApiError:
     status = getattr(exc, "status", None)
     cause = getattr(exc, "cause", "")
     if isinstance(status, int) and 400 <= status < 600:
-        return ApiError(status, _STATUS_CODES.get(status, "INTERNAL_ERROR"), str(exc))
+        wait = getattr(exc, "retry_after_s", None)  # the failing model's or tool's, passed on
+        headers = {"Retry-After": str(max(0, round(wait)))} if wait is not None else None
+        return ApiError(status, _STATUS_CODES.get(status, "INTERNAL_ERROR"), str(exc), headers=headers)
     if cause == "timeout":
         return ApiError(504, "DEADLINE_EXCEEDED", str(exc))
     if cause in ("tool", "request"):

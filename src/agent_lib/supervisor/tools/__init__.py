@@ -119,9 +119,10 @@ class Toolset:
                     functions = future.result(timeout=self.context.timeout_s)
                 except FutureTimeout:
                     raise SupervisorError(f"{label}: listing its tools took longer than "
-                                          f"{self.context.timeout_s:g} s", cause="tool") from None
+                                          f"{self.context.timeout_s:g} s", cause="timeout",
+                                          dependency=label) from None
                 except Exception as exc:
-                    from ..retry import status_of
+                    from ..retry import retry_after, status_of
 
                     name = getattr(executor, "name", None)
                     cause = unwrap(exc)
@@ -130,7 +131,8 @@ class Toolset:
                     # an MCP connection's tools are unknown without a listing.
                     if not isinstance(name, str) or not isinstance(cause, ToolFailure) or status_of(cause):
                         raise SupervisorError(f"{label}: could not prepare the tool: {describe_error(exc)}",
-                                              cause="tool", status=status_of(unwrap(exc))) from None
+                                              cause="tool", status=status_of(unwrap(exc)), dependency=label,
+                                              retry_after_s=retry_after(unwrap(exc))) from None
                     # This caller cannot use it (a user without the grant, say): offered anyway, each
                     # call answers why, and the rest of the turn goes on.
                     executor = _Unavailable(executor, describe_error(exc))
@@ -194,6 +196,9 @@ def describe_error(exc: BaseException) -> str:
     exc = unwrap(exc)
     if isinstance(exc, ToolFailure):
         return redact(without_sdk_debug(str(exc)))
+    if isinstance(exc, TimeoutError) and exc.__cause__ is not None and status_of(exc.__cause__):
+        # databricks-sdk's retry budget ran out: the answer it kept getting is the cause
+        return f"{describe_error(exc.__cause__)} (still so after the SDK's retries: {exc})"
     status = status_of(exc)
     text = without_sdk_debug(str(exc).strip()) or type(exc).__name__
     kind = type(exc).__name__

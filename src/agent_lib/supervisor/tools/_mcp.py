@@ -44,11 +44,13 @@ def ssl_context() -> Any:
 
 
 class McpHttpError(Exception):
-    """The MCP server's HTTP answer when a session could not be opened (401, 403, 404, 503, ...)."""
+    """The MCP server's HTTP answer when a session could not be opened (401, 403, 404, 503, ...),
+    with its `Retry-After` seconds (`retry_after_secs`, as databricks-sdk names it) when it gave one."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, retry_after_secs: float | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.retry_after_secs = retry_after_secs
 
 
 def _diagnose(w: WorkspaceClient, path: str, exc: BaseException) -> BaseException:
@@ -73,7 +75,10 @@ def _diagnose(w: WorkspaceClient, path: str, exc: BaseException) -> BaseExceptio
     except ValueError:
         code, message = None, response.text.strip()
     label = f"{response.status_code} {code}" if code else str(response.status_code)
-    return McpHttpError(response.status_code, f"{path} answered {label}: {message or 'no message'}")
+    from ..retry import retry_after
+
+    return McpHttpError(response.status_code, f"{path} answered {label}: {message or 'no message'}",
+                        retry_after(httpx.HTTPStatusError("", request=response.request, response=response)))
 
 
 def list_tools(w: WorkspaceClient, path: str) -> list[Any]:

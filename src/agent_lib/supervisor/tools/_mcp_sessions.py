@@ -270,6 +270,8 @@ class McpSessions:
                 if attempt == 1 and was_used and _terminated(exc):
                     continue  # a stateful server forgot the session: a new one, the operation again
                 cause = session.error if session.error is not None and _closed(exc) else unwrap(exc)
+                if isinstance(cause, TimeoutError):  # nothing to ask the server: it is not answering
+                    raise cause from None
                 raise _diagnose(w, path, cause) from None
             self._checkin(session, generation)
             return result
@@ -288,7 +290,15 @@ class McpSessions:
         timeout = timedelta(seconds=self.timeout_s)
 
         async def calling(session: Any) -> Any:
-            return await session.call_tool(name, arguments, read_timeout_seconds=timeout)
+            from mcp.shared.exceptions import McpError
+
+            try:
+                return await session.call_tool(name, arguments, read_timeout_seconds=timeout)
+            except McpError as exc:  # mcp's own read timeout: it does not say who did not answer
+                if not str(exc).startswith("Timed out while waiting"):
+                    raise
+                raise TimeoutError(f"the MCP server {path} did not answer {name} within "
+                                   f"{self.timeout_s:g} s") from None
 
         return _text_or_failure(self._run(path, calling), name)
 

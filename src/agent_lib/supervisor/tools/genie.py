@@ -37,11 +37,15 @@ class GenieExecutor(Executor):
         question = require_question(arguments)
         w = self.context.workspace_client
         space_id = self.tool.ref
+        # Only starting is repeated on 429/503: repeating the whole wait would ask the question twice.
+        wait = self.context.retry.call(lambda: w.genie.start_conversation(space_id, question))
+        polled: list[Any] = []
         try:
-            message = self.context.retry.call(lambda: w.genie.start_conversation_and_wait(
-                space_id, question, timeout=timedelta(seconds=self.context.timeout_s)))
-        except OperationFailed as exc:
-            raise ToolFailure(f"Genie space {space_id} could not answer: {exc}") from None
+            message = wait.result(timeout=timedelta(seconds=self.context.timeout_s), callback=polled.append)
+        except OperationFailed:
+            error = getattr(polled[-1].error, "error", None) if polled and polled[-1].error else None
+            raise ToolFailure(f"Genie space {space_id} could not answer: its message ended FAILED"
+                              + (f": {error}" if error else "")) from None
         except TimeoutError:
             raise ToolFailure(f"Genie space {space_id} did not answer within "
                               f"{self.context.timeout_s:g} s") from None

@@ -30,7 +30,8 @@ class UcConnectionExecutor(Executor):
         return f"{own}\n\n(MCP server of connection {self.tool.ref}: {self.tool.description.strip()})"
 
     def call(self, name: str, arguments: dict[str, Any]) -> str:
-        return self.context.mcp.call_tool(self.path, name, arguments)
+        # 429/503: the proxy did not run the call, so repeating it is safe (`RetryPolicy`)
+        return self.context.retry.call(lambda: self.context.mcp.call_tool(self.path, name, arguments))
 
 
 __all__ = ["UcConnectionExecutor"]

@@ -81,7 +81,9 @@ class UcFunctionExecutor(Executor):
     def call(self, name: str, arguments: dict[str, Any]) -> str:
         if self.context.warehouse_id:
             return self._sql(arguments)
-        return self.context.mcp.call_tool(self.mcp_path, self._mcp_name, arguments)
+        # 429/503: the server did not run the call, so repeating it is safe (`RetryPolicy`)
+        return self.context.retry.call(lambda: self.context.mcp.call_tool(self.mcp_path, self._mcp_name,
+                                                                          arguments))
 
     def _sql(self, arguments: dict[str, Any]) -> str:
         from databricks.sdk.service.sql import StatementParameterListItem, StatementState
