@@ -14,6 +14,7 @@ is two requests: the failing one and the `initialize` that reads the server's st
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,10 +129,23 @@ def _supervisor(emulator, kit, engine: str, waits: list[float], timeout_s: float
     return Supervisor(spec, client, engine=engine, tracing=False, retry=retry, timeout_s=timeout_s)
 
 
+def settle(emulator, within_s: float = 30.0) -> None:
+    """Wait until no run of the emulated Supervisor API is in progress: one a timed-out caller left
+    behind still calls its tools and model, and would meet the next case's fault."""
+    from agent_lib.emulator.supervisor.callers import callers_of
+
+    cache = callers_of(emulator.state)
+    deadline = time.monotonic() + within_s
+    while any(entry.leases for entry in list(cache.entries.values())):
+        assert time.monotonic() < deadline, "a Supervisor API run is still going"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("engine", ["client", "hosted"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_an_engine_under_a_fault(emulator, kit, faults, case, engine):
     expect = case.expect[engine]
+    settle(emulator)
     waits: list[float] = []
     with _supervisor(emulator, kit, engine, waits, case.timeout_s) as sup:
         if case.listed:
@@ -156,6 +170,7 @@ def test_an_engine_under_a_fault(emulator, kit, faults, case, engine):
 
 
 def test_a_hosted_stream_dropped_half_way_ends_with_an_error_event(emulator, kit, faults):
+    settle(emulator)
     with _supervisor(emulator, kit, "hosted", [], 120.0) as sup:
         faults.set({"path": "^/ai-gateway/mlflow/v1/responses$", "drop_after_bytes": 600, "times": MANY})
         stream = sup.stream(ORDER_Q)
