@@ -56,29 +56,26 @@ def _lemma(word: str) -> str:
 def synsets(root: Path) -> Iterator[tuple[str, int, list[str]]]:
     """(part of speech, offset, lemmas) for every synset; a data line is `offset lex_filenum
     ss_type w_cnt (word lex_id){w_cnt} ...`, w_cnt in hex; license lines start with spaces."""
+    for pos, fields in _records(root, "data"):
+        count = int(fields[3], 16)
+        yield pos, int(fields[0]), [_lemma(fields[4 + 2 * i]) for i in range(count)]
+
+
+def _records(root: Path, kind: str) -> Iterator[tuple[str, list[str]]]:
+    """(part of speech, fields) of every line of the `kind` files (data, index), license lines skipped."""
     for pos in POS:
-        with (root / f"data.{pos}").open(encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("  "):
-                    continue
-                fields = line.split()
-                count = int(fields[3], 16)
-                yield pos, int(fields[0]), [_lemma(fields[4 + 2 * i]) for i in range(count)]
+        with (root / f"{kind}.{pos}").open(encoding="utf-8") as f:
+            yield from ((pos, line.split()) for line in f if not line.startswith("  "))
 
 
 def first_senses(root: Path) -> set[tuple[str, int, str]]:
     """(pos, synset offset, lemma) for each lemma's most frequent sense: an index line is `lemma pos
     synset_cnt p_cnt ptr{p_cnt} sense_cnt tagsense_cnt offset{synset_cnt}`, senses in frequency order."""
     out = set()
-    for pos in POS:
-        with (root / f"index.{pos}").open(encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("  "):
-                    continue
-                fields = line.split()
-                n_synsets, n_pointers = int(fields[2]), int(fields[3])
-                offsets = fields[6 + n_pointers:6 + n_pointers + n_synsets]
-                out.add((pos, int(offsets[0]), fields[0].lower()))
+    for pos, fields in _records(root, "index"):
+        n_synsets, n_pointers = int(fields[2]), int(fields[3])
+        offsets = fields[6 + n_pointers:6 + n_pointers + n_synsets]
+        out.add((pos, int(offsets[0]), fields[0].lower()))
     return out
 
 
