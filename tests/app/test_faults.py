@@ -198,3 +198,17 @@ def test_the_app_under_a_fault(apps, inject, emulator, app_kit, case, engine):
 
     inject([])
     _answered_normally(url, case.question)
+
+
+def test_a_tool_the_users_token_may_not_use_is_403_naming_it(serve_app, spec_file, emulator, app_kit):
+    """User authorization, a forwarded token without the tool's scope: the listing answers 403, and
+    so does the App, naming the tool (the user's permissions, not an upstream outage)."""
+    url = serve_app(spec_file([app_kit.ORDER_TOOL], authorization="user", model=MODEL))
+    token = emulator.token_for("admin@example.com", ["model-serving"])  # no scope for UC functions
+    r = httpx.post(f"{url}/invocations", json={"input": ORDER_Q}, timeout=60,
+                   headers={"x-forwarded-access-token": token})
+    assert r.status_code == 403, r.text
+    error = r.json()["error"]
+    assert error["code"] == "PERMISSION_DENIED" and error["upstream_status"] == 403
+    assert error["dependency"] == "uc_function main.sales.get_order_status" and token not in r.text
+    assert httpx.get(f"{url}/health").status_code == 200

@@ -93,6 +93,8 @@ CASES = [
          question=GENIE_Q, expect={  # a failed message is final: not repeated
              "client": Outcome(1, tool_error="ended FAILED: SQL execution failed: [INTERNAL_ERROR] injected"),
              "hosted": Outcome(1, tool_error="ended FAILED: SQL execution failed: [INTERNAL_ERROR] injected")}),
+    Case("Genie 503 once", {"path": "/start-conversation$", "status": 503, "times": 1}, question=GENIE_Q,
+         expect={"client": Outcome(1), "hosted": Outcome(1)}),  # databricks-sdk's own retry, not ours
     Case("slow SQL", {"sql": r"main\.sales\.orders", "delay_ms": 2500}, question=GENIE_Q,
          timeout_s=TIMEOUT_S, expect={
              "client": Outcome(1, tool_error=f"within {TIMEOUT_S:g} s"),
@@ -183,3 +185,19 @@ def test_a_hosted_stream_dropped_half_way_ends_with_an_error_event(emulator, kit
         assert failure.value.cause == "stream" and faults.hits() == 1  # relayed events: not repeated
         faults.clear()
         assert sup.stream(ORDER_Q).until_done().text
+
+
+def test_a_rest_call_the_sdk_gave_up_on_is_not_retried_again(emulator, kit, faults):
+    """databricks-sdk retries a 503 itself until its budget is spent (here 2 s): `RetryPolicy` does
+    not start that over (3 x the budget), and the tool's error names the 503 behind the SDK's timeout."""
+    from agent_lib.clients import client_for
+
+    waits: list[float] = []
+    w = client_for(emulator.host, emulator.token_for("admin@example.com"), retry_timeout_seconds=2)
+    spec = AgentSpec(model=MODEL, tools=[kit.GENIE])
+    with Supervisor(spec, w, engine="client", tracing=False,
+                    retry=RetryPolicy(attempts=3, sleep=waits.append)) as sup:
+        faults.set({"path": "/start-conversation$", "status": 503, "times": MANY})
+        (call,) = sup.respond(GENIE_Q).tool_calls
+        assert "503" in call.error and "TEMPORARILY_UNAVAILABLE" in call.error and "SDK's retries" in call.error
+        assert waits == [] and faults.hits() <= 4  # the SDK's tries in 2 s, 1 s apart (Retry-After)

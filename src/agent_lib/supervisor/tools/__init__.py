@@ -14,6 +14,7 @@ Function names are listed in `naming`.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -111,12 +112,13 @@ class Toolset:
                                   thread_name_prefix="agent-lib-list")
         try:
             futures = [pool.submit(e.functions) for e in self.executors]
+            deadline = time.monotonic() + self.context.timeout_s  # for all of them, not each
             offered: list[FunctionTool] = []
             owners: dict[str, str] = {f["name"]: "a client function tool" for f in self.client_functions}
             for executor, future in zip(self.executors, futures, strict=True):
                 label = executor.tool.label
                 try:
-                    functions = future.result(timeout=self.context.timeout_s)
+                    functions = future.result(timeout=max(0.0, deadline - time.monotonic()))
                 except FutureTimeout:
                     raise SupervisorError(f"{label}: listing its tools took longer than "
                                           f"{self.context.timeout_s:g} s", cause="timeout",

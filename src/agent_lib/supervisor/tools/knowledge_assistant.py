@@ -51,8 +51,9 @@ class KnowledgeAssistantExecutor(Executor):
         question = require_question(arguments)
         endpoint = self.endpoint()
         client = model_client(self.context.workspace_client, self.context.timeout_s)
+        # a question has no side effects: an answer that broke off is asked again
         response = self.context.retry.call(lambda: client.responses.create(
-            model=endpoint, input=[{"type": "message", "role": "user", "content": question}]))
+            model=endpoint, input=[{"type": "message", "role": "user", "content": question}]), broken=True)
         answer, sources = [], []
         for item in response.output:
             if item.type != "message":
