@@ -117,20 +117,27 @@ def config_env(config: AppConfig) -> dict[str, str]:
 
 
 def app_from_env() -> Any:
-    """uvicorn factory (workers, reload): the App's ASGI app from this process's environment."""
-    return build_server(AppConfig.from_env(os.environ)).app
+    """uvicorn factory (workers, reload): the App's ASGI app from this process's environment. Each
+    worker says when it is built (after a reload: the new code and spec answer from here on)."""
+    config = AppConfig.from_env(os.environ)
+    app = build_server(config).app
+    print(f"agent-lib app: worker {os.getpid()} ready ({config.spec_path})", file=sys.stderr, flush=True)
+    return app
 
 
 def serve(config: AppConfig, *, port: int = 8000, bind: str = "127.0.0.1", workers: int = 1,
-          reload: bool = False, ready: Any = None) -> None:
+          reload: bool = False, reload_dirs: Sequence[str] = (), ready: Any = None) -> None:
     """Serve the App until interrupted. One worker runs in this process; more workers, or reload,
-    run uvicorn's process manager over `app_from_env` with `config` passed in the environment."""
+    run uvicorn's process manager over `app_from_env` with `config` passed in the environment.
+    The socket is bound before `ready(url)` is called, so a request sent from then on waits for
+    the server instead of being refused."""
     import uvicorn
 
     if workers < 1:
         raise AppConfigError(f"workers must be 1 or more, got {workers}")
     if workers > 1 or reload:
-        _serve_processes(config, port=port, bind=bind, workers=workers, reload=reload, ready=ready)
+        _serve_processes(config, port=port, bind=bind, workers=workers, reload=reload,
+                         reload_dirs=reload_dirs, ready=ready)
         return
     built = build_server(config)
     sock = listen(bind, port)
@@ -146,10 +153,12 @@ def serve(config: AppConfig, *, port: int = 8000, bind: str = "127.0.0.1", worke
 
 
 def _serve_processes(config: AppConfig, *, port: int, bind: str, workers: int, reload: bool,
-                     ready: Any) -> None:
-    """uvicorn's worker processes (or its reloader) over `app_from_env`. An embedded emulated
-    workspace is started here, once, and the workers connect to it."""
+                     reload_dirs: Sequence[str], ready: Any) -> None:
+    """uvicorn's worker processes (or the reloader, `reload.SourceReload`) over `app_from_env`, on a
+    socket bound here. An embedded emulated workspace is started here, once, and the workers connect
+    to it; it stops when they have."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from ..workspace import connect
 
@@ -167,12 +176,24 @@ def _serve_processes(config: AppConfig, *, port: int, bind: str, workers: int, r
 
             use_experiment(emulated, config.experiment_name, state_dir=config.state_dir)
     os.environ.update(config_env(config))
+    sock = None
     try:
+        sock = listen(bind, port)
+        settings = uvicorn.Config("agent_lib.app.server:app_from_env", factory=True, log_level="warning",
+                                  access_log=False, timeout_graceful_shutdown=3, reload=reload,
+                                  workers=1 if reload else workers)
         if ready is not None:
-            ready(f"http://{bind}:{port}")
-        uvicorn.run("agent_lib.app.server:app_from_env", factory=True, host=bind, port=port,
-                    workers=None if reload else workers, reload=reload, log_level="warning")
+            ready(f"http://{bind}:{sock.getsockname()[1]}")
+        if reload:
+            from .reload import SourceReload, watched_dirs
+
+            SourceReload(settings, target=uvicorn.Server(settings).run, sockets=[sock], spec_path=config.spec_path,
+                         dirs=watched_dirs(config.spec_path, reload_dirs)).run()
+        else:
+            Multiprocess(settings, sockets=[sock]).run()
     finally:
+        if sock is not None:
+            sock.close()
         if emulated is not None:
             emulated.close()
 

@@ -13,7 +13,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                                           "at /, POST /invocations and /responses, GET /health. Against the "
                                           "embedded emulated workspace by default, or a real one (--workspace).")
     app.add_argument("--port", type=port, default=8000, help="port on 127.0.0.1 (default 8000; 0 = a free one)")
-    app.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
+    app.add_argument("--reload", action="store_true",
+                     help="restart when the spec or Python code changes (development): watches the spec file, "
+                          "*.py under its folder and agent_lib's own source")
+    app.add_argument("--reload-dir", action="append", default=[], metavar="DIR",
+                     help="with --reload, also watch *.py under DIR (repeatable)")
     app.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     workspace_options(app)
     app.add_argument("--experiment", default="/Shared/agent-lib", help="MLflow experiment for traces")
@@ -25,8 +29,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Serve the agent App locally until Ctrl-C (which stops it and the workspace it started)."""
+    from pathlib import Path
+
     from ..app import AppConfig
     from ..app.server import serve
+    from ..errors import AgentLibError
 
     config = AppConfig(spec_path=args.spec, workspace=args.workspace, host=args.host,
                        state_dir=state_folder(args.state), experiment_name=args.experiment or None,
@@ -36,5 +43,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"agent-lib app: serving {args.spec} at {url}  (chat page /, POST /invocations, "
               "/responses, GET /health; Ctrl-C stops it)", flush=True)
 
-    serve(config, port=args.port, workers=args.workers, reload=args.reload, ready=ready)
+    if args.reload_dir and not args.reload:
+        raise AgentLibError("--reload-dir only applies with --reload")
+    for folder in args.reload_dir:
+        if not Path(folder).is_dir():
+            raise AgentLibError(f"--reload-dir {folder!r} is not a folder")
+    serve(config, port=args.port, workers=args.workers, reload=args.reload, reload_dirs=args.reload_dir,
+          ready=ready)
     return 0
