@@ -37,14 +37,14 @@ def floor_seconds(root: Path) -> float:
     return time.perf_counter() - began
 
 
-def pipeline_seconds(root: Path, *, prestart: bool) -> tuple[float, int]:
-    """One full run of the job on a fresh emulated workspace; returns (seconds, tasks run)."""
+def pipeline_seconds(root: Path, *, prestart: bool) -> tuple[float, dict[str, float]]:
+    """One full run of the job on a fresh emulated workspace; returns (seconds, task -> seconds)."""
     from agent_lib.runner import RunOptions, run_job
 
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as state:
         began = time.perf_counter()
         result = run_job(RunOptions(root=root, state_dir=state, prestart=prestart), echo=lambda _: None)
-        return time.perf_counter() - began, len(result.tasks)
+        return time.perf_counter() - began, {t.notebook.split("_")[0]: t.seconds for t in result.tasks}
 
 
 def main() -> None:
@@ -53,15 +53,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; medians reported")
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-    floors, warm, cold, tasks = [], [], [], 0
+    floors, warm, cold, per_task = [], [], [], []
     for _ in range(args.rounds):  # alternate, so machine load hits every figure alike
         floors.append(floor_seconds(args.bundle))
         seconds, tasks = pipeline_seconds(args.bundle, prestart=True)
         warm.append(seconds)
+        per_task.append(tasks)
         cold.append(pipeline_seconds(args.bundle, prestart=False)[0])
     floor, run, plain = (statistics.median(x) for x in (floors, warm, cold))
     ratio = run / floor if floor else float("nan")
-    print(f"bundle {args.bundle} ({tasks} tasks), {args.rounds} rounds, medians:")
+    print(f"bundle {args.bundle} ({len(per_task[0])} tasks), {args.rounds} rounds, medians; "
+          f"load average {os.getloadavg()[0]:.1f} at the end:")
+    print("  tasks (pre-started run), median seconds: " + ", ".join(
+        f"{key} {statistics.median(r[key] for r in per_task):.1f}" for key in per_task[0]))
     print(f"  floor (kernels started + imports, sequential): {floor:6.1f} s   runs {_fmt(floors)}")
     print(f"  pipeline, next kernel pre-started (default):   {run:6.1f} s   runs {_fmt(warm)}")
     print(f"  pipeline, kernels started one by one:          {plain:6.1f} s   runs {_fmt(cold)}")

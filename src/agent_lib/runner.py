@@ -121,6 +121,8 @@ def run_job(options: RunOptions, echo: Echo = print, *, job_key: str | None = No
     with _workspace(options, state_dir, workspace) as (ws, overrides, env):
         result = RunResult(run_dir, bundle.target, ws.kind, ws.host, [])
         failure: TaskFailed | None = None
+        if ws.is_emulated and tasks and bundle.resources("experiments"):
+            _start_tracking_server(ws)
         try:
             _run_tasks(tasks, job.parameters, overrides, env, options, run_dir, result, echo)
         except TaskFailed as exc:
@@ -183,6 +185,21 @@ def _workspace(options: RunOptions, state_dir: Path, given: Workspace | None,
     finally:
         if given is None:
             ws.close()
+
+
+def _start_tracking_server(ws: Workspace) -> None:
+    """Start the emulated workspace's MLflow tracking server now, in the background: its start (a
+    child process importing mlflow, seconds) then overlaps the first notebook instead of delaying
+    the first one that logs to the experiment. `GET /_emulator/mlflow` starts it and says where it is."""
+    import threading
+
+    def start() -> None:
+        try:
+            ws.client.api_client.do("GET", "/_emulator/mlflow")
+        except Exception:  # noqa: BLE001 - the notebook that needs it reports the failure itself
+            pass
+
+    threading.Thread(target=start, daemon=True, name="mlflow-tracking-start").start()
 
 
 def _run_tasks(tasks: Sequence[NotebookTask], job_parameters: Mapping[str, str],
