@@ -197,3 +197,16 @@ def test_genie_runs_its_sql_as_the_asking_user(ws, users):
     msg = users["bob"].genie.list_conversation_messages(space_id, conv.conversation_id).messages[0]
     assert msg.status == MessageStatus.FAILED
     assert denied(SALARIES) in msg.error.error
+
+
+def test_a_function_a_user_writes_reads_only_what_they_may(ws, users):
+    """bob may create functions in `main.hr`, but one reading `salaries` reads with his rights
+    (none there), and he cannot hand it to the admin to borrow theirs."""
+    admin, bob = ws.client(), users["bob"]
+    grant(admin, "schema", "main.hr", "bob@example.com", Privilege.CREATE_FUNCTION)
+    bob.functions.create(_sql_function("peek", f"SELECT max(salary) FROM {SALARIES}"))
+    message = rows_or_error(bob, "SELECT main.hr.peek()")
+    assert isinstance(message, str) and denied(SALARIES) in message
+    with pytest.raises(PermissionDenied, match="privilege escalation"):
+        bob.functions.update("main.hr.peek", owner="admin@example.com")
+    assert rows_or_error(bob, "SELECT main.hr.peek()") == message

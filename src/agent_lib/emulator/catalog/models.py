@@ -223,6 +223,11 @@ def update_function(state: EmulatorState, caller: Principal, full_name: str, *,
     doc = function_doc(state, full_name)
     full = doc["full_name"]
     require_manage(state, caller, "function", full, "Function")
+    if owner and not caller.admin and owner.strip().lower() != caller.name.lower():
+        # a SQL body reads with its owner's rights (catalog/reads.py): handing a function one
+        # wrote to a principal with more rights would let its author read through it
+        raise permission_denied(f"To prevent privilege escalation, only a metastore admin can transfer "
+                                f"the ownership of Function '{full}' to another principal.")
     with state.store.transaction():
         if owner:
             set_owner(state, "function", full, owner)
