@@ -5,7 +5,8 @@ A statement reads a table only with SELECT on it and USE_CATALOG / USE_SCHEMA on
 own rights apply to statements and to Genie's answers (Genie runs its SQL as the asking user);
 a SQL UC function's body reads with its owner's rights, as Databricks changes the authorized user
 when execution enters a SQL function's body, so EXECUTE alone lets a user run a function over
-tables they may not read themselves.
+tables they may not read themselves (which is why only an admin may hand a function to another
+owner: `catalog.models.update_function`).
 """
 
 from __future__ import annotations
