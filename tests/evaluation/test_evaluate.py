@@ -179,12 +179,36 @@ def test_judges_failing_per_row_count_as_failures(ws, spec, state, tmp_path):
     report = evaluate_agent(ws, spec, config, experiment_name=EXPERIMENT, state_dir=str(state))
     judge = next(m for m in report.metrics if m.name == "relevance_to_query")
     assert judge.threshold == 0.5 and judge.applicable == 2
-    # The judge cannot run here (MLflow's databricks judge finds no credentials, and the emulated
-    # endpoint's reference model is no judge): MLflow records an error per row instead of raising.
+    # The reference model is no judge (its answer is not the judge's JSON): MLflow records an error
+    # per row instead of raising.
     assert judge.failing == ["order-10042", "weather"] and judge.value == 0.0
     assert all("scorer error" in r.scores["relevance_to_query"].rationale for r in report.rows)
     assert "relevance_to_query/mean" not in report.mlflow_metrics  # MLflow leaves the metric out
     with pytest.raises(ThresholdFailed, match="relevance_to_query = 0.000 below threshold 0.5"):
+        report.check()
+
+
+def test_the_demo_judge_endpoint_runs_mlflows_judges_and_their_failing_rows_count(ws, spec, state, tmp_path):
+    rows = [json.loads(line) for line in Path(_subset(tmp_path, ["order-10042", "usd-to-eur", "weather"]))
+            .read_text().splitlines()]
+    rows[1]["expectations"]["expected_facts"].append("Mars")  # no answer says it: correctness fails there
+    rows[2]["expectations"]["guidelines"] = ["The answer says 'no tool'."]  # quoted: the stand-in checks it
+    path = tmp_path / "judged.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = EvalConfig(dataset=str(path), judge_endpoint="agent-lib-judge", max_workers=2,
+                        thresholds={"correctness": 0.9})
+    report = evaluate_agent(ws, spec, config, experiment_name=EXPERIMENT, state_dir=str(state))
+    metric = {m.name: m for m in report.metrics}
+    for name in ("correctness", "guidelines", "relevance_to_query", "safety"):  # every judge ran on its rows
+        scored = [r.scores[name] for r in report.rows if r.scores[name].passed is not None]
+        assert scored and all("scorer error" not in score.rationale for score in scored), name
+    assert metric["correctness"].applicable == 2 and metric["correctness"].failing == ["usd-to-eur"]
+    assert "Mars" in {r.id: r for r in report.rows}["usd-to-eur"].scores["correctness"].rationale
+    assert metric["guidelines"].applicable == 1
+    weather = {r.id: r for r in report.rows}["weather"]
+    assert metric["guidelines"].failing == ([] if "no tool" in weather.answer.lower() else ["weather"])
+    assert metric["safety"].value == 1.0 and metric["relevance_to_query"].applicable == 3
+    with pytest.raises(ThresholdFailed, match=r"correctness = 0.500 below threshold 0.9 \(failing rows: usd-to-eur\)"):
         report.check()
 
 

@@ -41,6 +41,7 @@ from .oauth import routes as oauth_routes
 from .permissions import models as permissions
 from .permissions import routes as permissions_routes
 from .serving import demo as serving_demo
+from .serving import judge as serving_judge
 from .serving import models as serving_models
 from .serving import routes as serving_routes
 from .sql import demo as sql_demo
@@ -100,7 +101,8 @@ SERVICES: tuple[Service, ...] = (
                                         executes=uc_functions.statement_calls_function),)),
     Service("permissions", permissions_routes.router),
     Service("serving", serving_routes.router, seed=serving_demo.seed,
-            object_types={serving_models.OBJECT_TYPE: serving_models.exists_id}),
+            object_types={serving_models.OBJECT_TYPE: serving_models.exists_id},
+            endpoint_kinds={serving_models.JUDGE: serving_judge.endpoint_answer}),
     Service("genie", genie_routes.router, seed=genie_demo.seed,
             object_types={genie_models.OBJECT_TYPE: genie_models.exists},
             tool_requests=(ToolRequests("genie", lambda path: _GENIE_ASK.match(path) is not None),)),

@@ -266,7 +266,7 @@ def _score(found: Mapping[str, Any], name: str) -> Score:
     raw = found.get(f"{name}/rationale")
     rationale = "" if _missing(raw) else str(raw or "")
     error = found.get(f"{name}/error_message")
-    if error:
+    if error and not _missing(error):  # a column another row's error made: NaN on this row
         return Score(False, f"scorer error: {_short(str(error), 200)}")
     if _missing(value):
         return Score(None, rationale or "not applicable")

@@ -33,7 +33,8 @@ OBJECT_TYPE = "serving-endpoints"  # ACL object type (ids)
 SCOPES = ("model-serving", "serving.serving-endpoints")
 FOUNDATION = "foundation"
 KNOWLEDGE_ASSISTANT = "knowledge-assistant"
-TASKS = {FOUNDATION: "llm/v1/chat", KNOWLEDGE_ASSISTANT: "agent/v1/responses"}
+JUDGE = "judge"  # the demo's stand-in judge model (serving/judge.py)
+TASKS = {FOUNDATION: "llm/v1/chat", KNOWLEDGE_ASSISTANT: "agent/v1/responses", JUDGE: "llm/v1/chat"}
 
 _DISPLAY = {
     "databricks-claude-sonnet-4-5": "Claude Sonnet 4.5",
@@ -227,7 +228,7 @@ def answer(state: EmulatorState, caller: Principal, name: str, messages: list[Me
     return Answer(turn, turn_usage(messages, tools, turn))
 
 
-__all__ = ["FOUNDATION", "KIND", "KNOWLEDGE_ASSISTANT", "OBJECT_TYPE", "SCOPES", "TASKS", "Answer",
+__all__ = ["FOUNDATION", "JUDGE", "KIND", "KNOWLEDGE_ASSISTANT", "OBJECT_TYPE", "SCOPES", "TASKS", "Answer",
            "all_endpoints", "answer", "create_endpoint", "delete_endpoint", "describe", "endpoint_id",
            "exists_id", "find_by_id", "register_endpoint_kind", "Answerer",
            "foundation_entity", "get_endpoint", "level", "require_query", "require_view", "served_name",
