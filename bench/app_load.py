@@ -16,7 +16,10 @@ stream is checked (`agent_lib.app.load.check_stream`): well-formed events, a pro
 Memory: the App's process and its descendants, sampled every 100 ms (`VmRSS`, summed: the peak
 of the sum), and each one's `VmHWM` (its own high-water mark) read at the end from /proc.
 
-    uv run --frozen python bench/app_load.py [--clients 50] [--seconds 30]
+A single client alone runs first, in the same run, as the baseline the 50 clients' latency and
+throughput are compared with (on a shared machine the absolute times mean little).
+
+    uv run --frozen python bench/app_load.py [--clients 50] [--seconds 30] [--baseline-seconds 15]
 """
 
 from __future__ import annotations
@@ -123,6 +126,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--baseline-seconds", type=float, default=15.0,
+                        help="one client alone first, in the same run: the latency without contention")
     args = parser.parse_args()
 
     from agent_lib.app.load import LoadOptions, run_load
@@ -145,6 +150,8 @@ def main() -> int:
             idle_kb = sum(_status_kb(p, "VmRSS") for p in descendants(pid))
             sampler = RssSampler(pid)
             sampler.start()
+            baseline = run_load(LoadOptions(url=result.url, headers=headers, clients=1,
+                                            seconds=args.baseline_seconds))
             report = run_load(LoadOptions(url=result.url, headers=headers, clients=args.clients,
                                           seconds=args.seconds))
             sampler.done.set()
@@ -158,6 +165,9 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 emulator.kill()
     print(f"load after:  {_uptime()}")
+    one = baseline.summary()
+    print(f"baseline, 1 client: {one['streams']} streams, errors {one['errors']}, {one['streams_per_s']} streams/s; "
+          f"first byte p50 {one['first_byte_ms'].get('p50')} ms, whole answer p50 {one['answer_ms'].get('p50')} ms")
     summary = report.summary()
     print(json.dumps(summary))
     print(f"{summary['streams']} streams from {args.clients} clients in {summary['seconds']} s "
@@ -166,6 +176,10 @@ def main() -> int:
     if fb:
         print(f"first byte: p50 {fb['p50']:.0f} ms, p99 {fb['p99']:.0f} ms, max {fb['max']:.0f} ms")
         print(f"whole answer: p50 {ans['p50']:.0f} ms, p99 {ans['p99']:.0f} ms, max {ans['max']:.0f} ms")
+        if one["answer_ms"]:
+            print(f"vs 1 client: throughput x{summary['streams_per_s'] / one['streams_per_s']:.2f}, "
+                  f"whole-answer p50 x{ans['p50'] / one['answer_ms']['p50']:.1f}, "
+                  f"first-byte p50 x{fb['p50'] / one['first_byte_ms']['p50']:.1f}")
     app_hwm = hwm.get(pid, 0)
     print(f"App process (pid {pid}) and its children ({len(alive) - 1} at the end, {len(hwm) - 1} seen): "
           f"idle RSS {idle_kb / 1024:.0f} MiB; peak summed RSS (sampled) {sampler.peak_kb / 1024:.0f} MiB; "
@@ -174,7 +188,7 @@ def main() -> int:
     for turn in report.errors[:10]:
         print(f"  error: {turn.question!r}: {turn.problem}")
     peak = max(sampler.peak_kb, sum(hwm.values())) * 1024
-    return 0 if not report.errors and peak <= GIB else 1
+    return 0 if not report.errors and not baseline.errors and peak <= GIB else 1
 
 
 if __name__ == "__main__":

@@ -144,7 +144,8 @@ async def _ask(client: Any, options: LoadOptions, question: str) -> Turn:
                             f"HTTP {response.status_code} {kind}: {buffer[:200].decode('utf-8', 'replace')}")
     except Exception as exc:  # noqa: BLE001 - a transport failure is one error of the run
         ended = time.perf_counter() - started
-        return Turn(question, first or ended, ended, 0, f"{type(exc).__name__}: {exc}")
+        where = f"after {len(buffer)} bytes of the answer" if first is not None else "before any byte"
+        return Turn(question, first or ended, ended, 0, f"{type(exc).__name__} {where}: {exc}")
     events, problem = check_stream(sse_data(buffer.decode("utf-8", "replace")))
     return Turn(question, first or ended, ended, events, problem)
 
