@@ -122,7 +122,7 @@ def test_every_task_of_the_job_passes(pipeline):
 
 
 def test_the_summary_links_a_live_mlflow_ui_of_the_experiment(pipeline):
-    ws, result, lines = pipeline
+    ws, result, lines, _ = pipeline
     experiment = ws.client.experiments.get_by_name(result.experiment).experiment
     assert result.experiment_ui == f"{ws.host}/ml/experiments/{experiment.experiment_id}"
     assert f"MLflow experiment: {result.experiment}; open its UI: {result.experiment_ui}" in lines

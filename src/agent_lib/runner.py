@@ -121,12 +121,14 @@ def run_job(options: RunOptions, echo: Echo = print, *, job_key: str | None = No
     with _workspace(options, state_dir, workspace) as (ws, overrides, env):
         result = RunResult(run_dir, bundle.target, ws.kind, ws.host, [])
         failure: TaskFailed | None = None
-        if ws.is_emulated and tasks and bundle.resources("experiments"):
-            _start_tracking_server(ws)
+        logs = ws.is_emulated and bool(tasks) and bool(bundle.resources("experiments"))
+        starting = _start_tracking_server(ws) if logs else None
         try:
             _run_tasks(tasks, job.parameters, overrides, env, options, run_dir, result, echo)
         except TaskFailed as exc:
             failure = exc
+        if starting is not None:
+            starting.join()  # a server started after the workspace closed would outlive it
         live = options.keep_running or workspace is not None  # the workspace outlives the run
         _describe_outputs(bundle, ws, state_dir, result, live=live)
         (run_dir / "summary.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
@@ -187,7 +189,7 @@ def _workspace(options: RunOptions, state_dir: Path, given: Workspace | None,
             ws.close()
 
 
-def _start_tracking_server(ws: Workspace) -> None:
+def _start_tracking_server(ws: Workspace) -> Any:
     """Start the emulated workspace's MLflow tracking server now, in the background: its start (a
     child process importing mlflow, seconds) then overlaps the first notebook instead of delaying
     the first one that logs to the experiment. `GET /_emulator/mlflow` starts it and says where it is."""
@@ -199,7 +201,9 @@ def _start_tracking_server(ws: Workspace) -> None:
         except Exception:  # noqa: BLE001 - the notebook that needs it reports the failure itself
             pass
 
-    threading.Thread(target=start, daemon=True, name="mlflow-tracking-start").start()
+    thread = threading.Thread(target=start, daemon=True, name="mlflow-tracking-start")
+    thread.start()
+    return thread
 
 
 def _run_tasks(tasks: Sequence[NotebookTask], job_parameters: Mapping[str, str],
