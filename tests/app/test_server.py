@@ -74,6 +74,7 @@ BAD = [
     ("wrong schema", b'{"input": [{"role": "user"}]}', "input[0].content"),
     ("wrong type", b'{"input": 42}', "input"),
     ("empty input", b'{"input": []}', "`input` is empty"),
+    ("no user message", b'{"input": [{"role": "assistant", "content": "hi"}]}', "no user message"),
     ("blank question", b'{"input": "   "}', "`input` is empty"),
     ("blank message", b'{"input": [{"role": "user", "content": ""}]}', "empty content"),
 ]

@@ -89,6 +89,10 @@ def check_request(data: Any) -> dict[str, Any]:
                          where) from None
     except (TypeError, ValueError) as exc:
         raise BadRequest(f"invalid Responses request: {exc}", "body") from None
+    if not any(getattr(item, "role", None) == "user" for item in request.input):
+        raise BadRequest("`input` has no user message: a turn answers a user, so send at least one "
+                         "{\"role\": \"user\", \"content\": \"<question>\"} (the model endpoint refuses a "
+                         "conversation without one)", "input")
     for i, item in enumerate(request.input):
         content = getattr(item, "content", None)
         if getattr(item, "role", None) == "user" and isinstance(content, str) and not content.strip():
