@@ -27,7 +27,7 @@ DEFAULT_QUESTIONS = (
     "What is the status of order SO-10042?",
     "Which region had the highest total revenue?",
     "How many days do customers have to return a product?",
-    "Convert 250 USD to EUR.",
+    "How much is 75 GBP in US dollars?",
 )
 
 
